@@ -1,0 +1,254 @@
+"""The ``annotator`` command: import, segment, status, annotate and the rest.
+
+Every failure a user can cause ends in one line on stderr that says what is wrong
+and what to do, and a non-zero exit status; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from annotator import __version__
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UserError(Exception):
+    """An error to show as one line, with exit status 2."""
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    """Print how a file would be split into units, before importing it."""
+    from annotator.ingest import decode_bytes
+    from annotator.segment import segment
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    text = decode_bytes(path.read_bytes(), str(path))
+    spans = segment(text)
+    if args.format == "json":
+        _print_json(
+            [{"start": s.start, "end": s.end, "role": s.role, "text": s.text} for s in spans]
+        )
+    else:
+        width = len(str(len(text)))
+        for span in spans:
+            print(f"{span.start:>{width}}-{span.end:<{width}} {span.role:<11} {span.text}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import .txt/.jsonl files and folders into the database."""
+    from annotator.ingest import expand_paths
+    from annotator.service import Service
+
+    service = Service.open(args.db)
+    files = list(expand_paths(args.paths))
+    bar = _progress_bar(len(files)) if len(files) >= 20 and sys.stderr.isatty() else None
+    try:
+        report = service.import_paths(files, progress=bar)
+    finally:
+        service.close()
+        if bar is not None:
+            print(file=sys.stderr)
+    for item in report.items:
+        if item.status == "error":
+            print(f"error: {item.message}", file=sys.stderr)
+        elif item.status == "skipped":
+            print(f"skipped {item.external_id}: {item.message}")
+        elif item.status == "duplicate":
+            print(f"imported {item.external_id} ({item.n_units} units), {item.message}")
+        elif not args.quiet or item.message:
+            extra = f", {item.message}" if item.message else ""
+            print(f"imported {item.external_id} ({item.n_units} units){extra}")
+    imported = report.count("imported") + report.count("duplicate")
+    print(
+        f"{imported} imported ({report.near_duplicates} near-duplicates), "
+        f"{report.count('skipped')} already present, {len(report.errors)} failed"
+    )
+    return EXIT_FAILED if report.errors else 0
+
+
+def _progress_bar(total: int) -> Callable[[int, int], None]:
+    def show(done: int, of: int) -> None:
+        filled = int(30 * done / max(of, 1))
+        print(
+            f"\rimporting [{'#' * filled}{'.' * (30 - filled)}] {done}/{of}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print articles, units by role, duplicates, annotators and labels."""
+    from annotator.service import Service
+
+    service = Service.open(args.db, create=False)
+    try:
+        report = service.status()
+    finally:
+        service.close()
+    if args.format == "json":
+        data = asdict(report)
+        data["duplicates"] = [{"article": a, "duplicate_of": b} for a, b in report.duplicates]
+        _print_json(data)
+        return 0
+    print(f"database    {report.database}")
+    print(f"articles    {report.articles}")
+    units = sum(report.units_by_role.values())
+    roles = ", ".join(f"{n} {role}" for role, n in sorted(report.units_by_role.items()))
+    print(f"units       {units} ({roles})" if units else "units       0")
+    for article, original in report.duplicates:
+        print(f"duplicate   {article} is a near-duplicate of {original}")
+    print(f"annotators  {len(report.annotators)}")
+    for name in report.annotators:
+        print(f"  {name:<20} {report.labels_by_annotator.get(name, 0)} labeled units")
+    return 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    """Open the annotation app.
+
+    The name comes from ``--as``, else ``$ANNOTATOR_NAME``, else the app asks for it.
+    ``ANNOTATOR_AUTO_ADVANCE=0`` keeps the cursor on a unit after labelling it.
+    """
+    from annotator.scheme import default_scheme_path, load_scheme
+    from annotator.service import Service, check_name
+
+    name = args.as_ or os.environ.get("ANNOTATOR_NAME") or None
+    if name:
+        check_name(name)
+    scheme = load_scheme(args.scheme or default_scheme_path())
+    advance = os.environ.get("ANNOTATOR_AUTO_ADVANCE", "1").strip().lower()
+    service = Service.open(args.db)
+    try:
+        import importlib
+
+        app = importlib.import_module("annotator.tui.app").AnnotatorApp(
+            service,
+            scheme,
+            annotator=name,
+            article=args.article,
+            auto_advance=advance not in {"0", "false", "off", "no"},
+        )
+        app.run()
+    finally:
+        service.close()
+    return int(app.return_code or 0)
+
+
+def _default_scheme() -> object:
+    from annotator.scheme import default_scheme_path, load_scheme
+
+    return load_scheme(default_scheme_path())
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """Add the common ``--db`` option to a sub-command parser."""
+    parser.add_argument(
+        "--db", help="database URL or SQLite file (default: $ANNOTATOR_DB or annotations.db)"
+    )
+
+
+def _plugins() -> list[Callable[[Any], None]]:
+    """``register(subparsers)`` functions of commands that live beside their feature."""
+    import importlib
+
+    found = []
+    for name in (
+        "annotator.export.commands",
+        "annotator.export.agreement_cmd",
+        "annotator.session_cmd",
+    ):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if not name.startswith(exc.name or "?"):
+                raise
+            continue
+        found.append(module.register)
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Label the claims in news articles, sentence by sentence.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Handler, help_text: str, *, db: bool = True
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if db:
+            add_db_option(p)
+        return p
+
+    p = add("import", cmd_import, "import .txt/.jsonl files or folders of them")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-q", "--quiet", action="store_true", help="only print problems and totals")
+
+    p = add("segment", cmd_segment, "show how a file will be split into units", db=False)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = add("status", cmd_status, "summarise the database")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    for register in _plugins():
+        register(sub)
+
+    p = add("annotate", cmd_annotate, "open the annotation app")
+    p.add_argument(
+        "--as",
+        dest="as_",
+        metavar="NAME",
+        help="annotator name (default: $ANNOTATOR_NAME, else asked)",
+    )
+    p.add_argument("--article", help="open this article (external id)")
+    p.add_argument("--scheme", help="scheme YAML (default: guidelines/claims.yaml)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    from annotator.ingest import IngestError
+    from annotator.scheme import SchemeError
+    from annotator.service import ServiceError
+    from annotator.store.engine import StoreError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (UserError, IngestError, SchemeError, ServiceError, StoreError) as exc:
+        print(f"annotator: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("annotator: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

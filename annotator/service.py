@@ -1,0 +1,304 @@
+"""The one API that the CLI and the TUI both call.
+
+Every method opens its own short transaction, returns plain domain objects and
+never leaves a half-applied change: a label change and its event are written in
+one transaction, and a busy database is waited for and retried. Queries made on
+an annotator's behalf only ever return that annotator's labels.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from annotator.domain import (
+    ArticleInfo,
+    ArticleView,
+    ChangeResult,
+    ImportReport,
+    Labels,
+    Progress,
+    StatusReport,
+)
+from annotator.scheme import Scheme
+from annotator.store import articles as q
+from annotator.store import labels as lq
+from annotator.store.engine import Store, open_store
+
+T = TypeVar("T")
+NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+LABELED_ROLES: tuple[str, ...] = ("sentence",)
+"""Unit roles that count towards progress and that navigation stops on by default."""
+RETRIES = 8
+
+
+class ServiceError(ValueError):
+    """A request the service refuses; ``str()`` is one line for the user."""
+
+
+def check_name(name: str) -> str:
+    """Validate an annotator name: 1-64 letters, digits, ``.``, ``_`` or ``-``."""
+    if not NAME_RE.match(name or ""):
+        raise ServiceError(
+            f"annotator name {name!r} is not valid; use 1-64 letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """On whose behalf, under which scheme and in which session a request is made."""
+
+    annotator: str
+    scheme: Scheme
+    session: str = ""
+
+
+class Service:
+    """Facade over the store for one database."""
+
+    def __init__(self, store: Store) -> None:
+        """Wrap an open store; see :meth:`open`."""
+        self.store = store
+        self._annotator_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = True) -> Service:
+        """Open (creating or upgrading) the database at ``url``."""
+        return cls(open_store(url, create=create))
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    # -- transactions ------------------------------------------------------------------
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one write transaction, retrying while the database is busy."""
+        delay = 0.05
+        for attempt in range(RETRIES):
+            try:
+                with self.store.session() as session:
+                    return fn(session)
+            except (OperationalError, IntegrityError) as exc:
+                if attempt == RETRIES - 1 or not _transient(exc):
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in a read transaction."""
+        with self.store.session(write=False) as session:
+            return fn(session)
+
+    def _key(self, session: Session, ctx: Context) -> lq.LabelKey:
+        annotator_id = self._annotator_ids.get(ctx.annotator)
+        if annotator_id is None:
+            found = q.annotator_id(session, check_name(ctx.annotator))
+            assert found is not None
+            annotator_id = found
+            self._annotator_ids[ctx.annotator] = annotator_id
+        return lq.LabelKey(annotator_id, ctx.scheme.hash, ctx.session)
+
+    def register(self, name: str) -> None:
+        """Create the annotator ``name`` if it does not exist yet."""
+        check_name(name)
+        self.write(lambda s: q.annotator_id(s, name))
+
+    # -- articles ------------------------------------------------------------------------
+
+    def import_paths(
+        self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
+    ) -> ImportReport:
+        """Import ``.txt`` files, ``.jsonl`` files and folders."""
+        from annotator.ingest import import_paths
+
+        return import_paths(self.store, paths, progress=progress)
+
+    def status(self) -> StatusReport:
+        """Counts of articles, units, duplicates, annotators and labels."""
+        return self.read(lambda s: q.status(s, self.store.url))
+
+    def articles(self, ctx: Context) -> list[tuple[ArticleInfo, Progress]]:
+        """Every article with the annotator's progress on it."""
+
+        def run(session: Session) -> list[tuple[ArticleInfo, Progress]]:
+            key = self._key(session, ctx)
+            per = lq.progress_by_article(session, key, LABELED_ROLES)
+            return [(a, per.get(a.id, Progress(0, 0))) for a in q.list_articles(session)]
+
+        return self.write(run)
+
+    def article(self, ctx: Context, ref: int | str) -> ArticleView:
+        """An article's text, units and this annotator's labels on them."""
+
+        def run(session: Session) -> ArticleView:
+            article = q.get_article(session, ref)
+            if article is None or article.id is None:
+                raise ServiceError(f"no article {ref!r}; `annotator status` lists them")
+            units = q.units_of(session, article.id)
+            key = self._key(session, ctx)
+            labels = lq.labels_for_units(session, key, [u.id for u in units])
+            return ArticleView(
+                article=q.article_info(session, article),
+                text=article.text,
+                units=tuple(units),
+                labels=labels,
+            )
+
+        return self.write(run)
+
+    def last_article(self, ctx: Context) -> int | None:
+        """The article this annotator last changed a label in, if any."""
+
+        def run(session: Session) -> int | None:
+            event = lq.last_event(session, self._key(session, ctx))
+            if event is None:
+                return None
+            unit = q.get_unit(session, event.unit_id)
+            return unit.article_id if unit else None
+
+        return self.write(run)
+
+    def article_of_unit(self, unit_id: int) -> int | None:
+        """The id of the article a unit belongs to (None if there is no such unit)."""
+
+        def run(session: Session) -> int | None:
+            unit = q.get_unit(session, unit_id)
+            return unit.article_id if unit else None
+
+        return self.read(run)
+
+    def progress(self, ctx: Context, article_ids: Sequence[int] | None = None) -> Progress:
+        """Units with a complete label among the labeled roles (of ``article_ids`` or all)."""
+        return self.write(
+            lambda s: lq.progress(
+                s, self._key(s, ctx), article_ids=article_ids, roles=LABELED_ROLES
+            )
+        )
+
+    # -- labels --------------------------------------------------------------------------
+
+    def press(self, ctx: Context, unit_id: int, key: str) -> ChangeResult:
+        """Apply a scheme key to the committed labels of a unit (set, clear or toggle)."""
+
+        def run(session: Session) -> ChangeResult:
+            lkey = self._key(session, ctx)
+            current = lq.get_annotation(session, lkey, unit_id)
+            labels = current.labels if current else ctx.scheme.empty_labels()
+            new = ctx.scheme.apply_key(labels, key)
+            return self._write_state(
+                session, lkey, ctx, unit_id, new, current.note if current else None
+            )
+
+        return self.write(run)
+
+    def set_labels(self, ctx: Context, unit_id: int, labels: Labels) -> ChangeResult:
+        """Replace a unit's labels (validated against the scheme)."""
+        new = ctx.scheme.normalize_labels(labels)
+
+        def run(session: Session) -> ChangeResult:
+            lkey = self._key(session, ctx)
+            current = lq.get_annotation(session, lkey, unit_id)
+            return self._write_state(
+                session, lkey, ctx, unit_id, new, current.note if current else None
+            )
+
+        return self.write(run)
+
+    def set_note(self, ctx: Context, unit_id: int, note: str | None) -> ChangeResult:
+        """Set or clear (empty string or None) the note on a unit."""
+        cleaned = (note or "").strip() or None
+
+        def run(session: Session) -> ChangeResult:
+            lkey = self._key(session, ctx)
+            current = lq.get_annotation(session, lkey, unit_id)
+            labels = current.labels if current else ctx.scheme.empty_labels()
+            return self._write_state(session, lkey, ctx, unit_id, labels, cleaned)
+
+        return self.write(run)
+
+    def _write_state(
+        self,
+        session: Session,
+        key: lq.LabelKey,
+        ctx: Context,
+        unit_id: int,
+        labels: Labels,
+        note: str | None,
+        *,
+        kind: str = "edit",
+        target_id: int | None = None,
+    ) -> ChangeResult:
+        if q.get_unit(session, unit_id) is None:
+            raise ServiceError(f"no unit with id {unit_id}")
+        return lq.apply_change(
+            session,
+            key,
+            unit_id,
+            labels,
+            note,
+            complete=ctx.scheme.is_complete(labels),
+            kind=kind,
+            target_id=target_id,
+        )
+
+    def undo(self, ctx: Context) -> ChangeResult | None:
+        """Reverse this annotator's latest edit not yet undone; None when there is none."""
+
+        def run(session: Session) -> ChangeResult | None:
+            key = self._key(session, ctx)
+            target = lq.undo_target(session, key)
+            if target is None or target.id is None:
+                return None
+            before = target.before if target.before is not None else ctx.scheme.empty_labels()
+            return self._write_state(
+                session,
+                key,
+                ctx,
+                target.unit_id,
+                before,
+                target.note_before,
+                kind="undo",
+                target_id=target.id,
+            )
+
+        return self.write(run)
+
+    def redo(self, ctx: Context) -> ChangeResult | None:
+        """Re-apply the latest undone edit; None when there is nothing to redo."""
+
+        def run(session: Session) -> ChangeResult | None:
+            key = self._key(session, ctx)
+            target = lq.redo_target(session, key)
+            if target is None or target.id is None:
+                return None
+            after = target.after if target.after is not None else ctx.scheme.empty_labels()
+            return self._write_state(
+                session,
+                key,
+                ctx,
+                target.unit_id,
+                after,
+                target.note_after,
+                kind="redo",
+                target_id=target.id,
+            )
+
+        return self.write(run)
+
+
+def _transient(exc: Exception) -> bool:
+    """True for errors that a retry can cure: a busy SQLite file, a lost race on insert."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, IntegrityError):
+        return "unique" in text or "duplicate key" in text
+    return any(s in text for s in ("locked", "busy", "deadlock", "could not serialize"))

@@ -1,0 +1,73 @@
+"""Import throughput (units/s) against the bare segmenter on the same texts, same run.
+
+10,000 generated articles (seed paragraphs reshuffled, seeded) are written to one
+JSONL file and imported into a fresh SQLite database with ``annotator import``'s
+code path (reading, validation, segmentation, near-duplicate detection, inserts,
+WAL with synchronous=FULL). The baseline is ``annotator.segment.segment`` alone on
+the same texts. Target: import ≥ 0.75 × the bare segmenter. A second row shows
+nupunkt alone (no news rules) for reference.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import generated_articles, row, table, write_jsonl
+
+N_ARTICLES = 10_000
+
+
+def run() -> list[dict[str, Any]]:
+    """Measure and return the table rows."""
+    from annotator.segment import Segmenter, bare_nupunkt_spans
+    from annotator.service import Service
+
+    records = generated_articles(N_ARTICLES)
+    texts = [r["text"] for r in records]
+    segmenter = Segmenter()
+    segmenter.split(texts[0])  # load the model outside the timing
+
+    t0 = time.perf_counter()
+    n_units = sum(len(segmenter.split(t)) for t in texts)
+    seg_rate = n_units / (time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    n_bare = sum(len(bare_nupunkt_spans(t)) for t in texts)
+    bare_rate = n_bare / (time.perf_counter() - t0)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_jsonl(Path(tmp) / "corpus.jsonl", records)
+        service = Service.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        t0 = time.perf_counter()
+        report = service.import_paths([path])
+        elapsed = time.perf_counter() - t0
+        imported_units = sum(i.n_units for i in report.items)
+        service.close()
+    assert not report.errors, report.errors[:1]
+    assert imported_units == n_units
+    import_rate = imported_units / elapsed
+    return [
+        row(
+            f"import units/s ({N_ARTICLES:,} articles) vs bare segmenter",
+            import_rate,
+            seg_rate,
+            "units/s",
+            "≥ 0.75×",
+            import_rate >= 0.75 * seg_rate,
+        ),
+        row(
+            "our segmenter units/s vs nupunkt alone (reference)",
+            seg_rate,
+            bare_rate,
+            "units/s",
+            "info",
+            True,
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    print(table(run()))
