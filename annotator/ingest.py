@@ -318,8 +318,9 @@ class Importer:
         Large files are segmented by worker processes while this process writes the
         previous chunk, so a big import is limited by the slower of the two, not their sum.
         """
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        if len(docs) < PARALLEL_MIN_DOCS or workers < 2:
+        # One core stays with this process, which reads, checks and writes to the database.
+        workers = min((os.cpu_count() or 1) - 1, MAX_WORKERS)
+        if len(docs) < PARALLEL_MIN_DOCS or workers < 1:
             for start in range(0, len(docs), CHUNK_DOCS):
                 chunk = docs[start : start + CHUNK_DOCS]
                 yield [(doc, _pieces(self.segmenter, doc.text)) for doc in chunk]

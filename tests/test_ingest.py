@@ -176,3 +176,41 @@ def test_crlf_and_bom_keep_exact_offsets(service: Service, tmp_path: Path) -> No
         units = units_of(s, article.id)
         assert [u.text for u in units] == ["Title line", "He said it.", "She agreed."]
         assert all(article.text[u.start : u.end] == u.text for u in units)
+
+
+def test_parallel_segmentation_writes_the_same_units(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator import ingest
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    path = tmp_path / "many.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": f"s{i}", "text": t}) + "\n" for i, t in enumerate(texts * 3)),
+        encoding="utf-8",
+    )
+
+    def units(url: str) -> list[tuple[object, ...]]:
+        svc = Service.open(url)
+        report = svc.import_paths([path])
+        with svc.store.engine.connect() as con:
+            from sqlalchemy import text
+
+            rows = con.execute(
+                text(
+                    'SELECT a.external_id, a.duplicate_of IS NULL, u.idx, u.start, u."end", '
+                    "u.role, u.text FROM unit u JOIN article a ON a.id = u.article_id "
+                    "ORDER BY a.external_id, u.idx"
+                )
+            ).all()
+        svc.close()
+        assert [i.status for i in report.items] == ["imported"] * 5 + ["skipped"] * 10
+        assert report.near_duplicates == 1
+        return [tuple(r) for r in rows]
+
+    sequential = units(f"sqlite:///{tmp_path / 'seq.db'}")
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(ingest, "CHUNK_DOCS", 2)
+    monkeypatch.setattr(ingest.os, "cpu_count", lambda: 3)
+    parallel = units(f"sqlite:///{tmp_path / 'par.db'}")
+    assert parallel == sequential and len(parallel) > 100
