@@ -168,8 +168,18 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     service = Service.open(args.db, create=False)
     try:
         scheme = _scheme(service, args.scheme, args.session)
+        gold = None
+        if args.session:
+            from annotator.adjudication import gold_map
+
+            gold = gold_map(service, scheme, args.session) or None
         report = agreement_report(
-            service, scheme, session_name=args.session, n_boot=args.n_boot, seed=args.seed
+            service,
+            scheme,
+            session_name=args.session,
+            gold=gold,
+            n_boot=args.n_boot,
+            seed=args.seed,
         )
     except (ReportError, AgreementError) as exc:
         raise _user_error(str(exc)) from None

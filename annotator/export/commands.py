@@ -44,6 +44,17 @@ def _scheme(path: str | None) -> Scheme:
     return load_scheme(Path(path) if path else default_scheme_path())
 
 
+def _session_scheme(service: Service, name: str, fallback: Scheme) -> Scheme:
+    """A session's scheme snapshot; the default scheme for labels with a bare session name."""
+    from annotator.service import ServiceError
+    from annotator.sessions import session_scheme
+
+    try:
+        return session_scheme(service, name)
+    except ServiceError:
+        return fallback
+
+
 def _kind(args: argparse.Namespace) -> str:
     if args.per_annotator and args.split:
         raise _user_error("--per-annotator and --split cannot be combined; choose one")
@@ -72,6 +83,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else EXPORTS / DEFAULT_NAMES[kind]
     service = Service.open(args.db, create=False)
     try:
+        if args.session and not args.scheme:
+            scheme = _session_scheme(service, args.session, scheme)
         written = _export(service, kind, scheme, output, args)
         others = service.read(lambda s: lb.other_scheme_count(s, scheme_hash=scheme.hash))
     except ExportError as exc:
@@ -94,6 +107,7 @@ def _export(
     service: Service, kind: str, scheme: Scheme, output: Path, args: argparse.Namespace
 ) -> list[tuple[Path, str]]:
     session_name: str | None = args.session
+    gold = _gold(service, scheme, session_name)
     if kind == "per-annotator":
         with atomic_writer(output, force=args.force) as out:
             n = write_interchange(service.store, out, scheme, session_name=session_name)
@@ -111,6 +125,7 @@ def _export(
             session_name=session_name,
             force=args.force,
             command=_command(args, output),
+            gold=gold,
         )
         rows = [
             (p, f"{result.counts[n]} units of {result.articles[n]} articles")
@@ -141,8 +156,19 @@ def _export(
                 )
             )
             return [(output, f"{n} annotations")]
-        n = service.read(lambda s: jsonl.write_units(s, out, scheme, session_name=session_name))
+        n = service.read(
+            lambda s: jsonl.write_units(s, out, scheme, session_name=session_name, gold=gold)
+        )
     return [(output, f"{n} units")]
+
+
+def _gold(service: Service, scheme: Scheme, session_name: str | None) -> jsonl.Gold | None:
+    """The adjudicated gold labels of ``--session`` (used as the aggregated label)."""
+    if not session_name:
+        return None
+    from annotator.adjudication import gold_map
+
+    return gold_map(service, scheme, session_name) or None
 
 
 def _doccano(
