@@ -138,11 +138,14 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         check_name(name)
     scheme = load_scheme(args.scheme or default_scheme_path())
     advance = os.environ.get("ANNOTATOR_AUTO_ADVANCE", "1").strip().lower()
+    # Up to 120 frames a second (Textual's default is 60): the wait for the next frame is
+    # part of every key's latency. Textual reads it on import, so set it before importing.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
     service = Service.open(args.db)
     try:
-        import importlib
+        from annotator.tui.app import AnnotatorApp
 
-        app = importlib.import_module("annotator.tui.app").AnnotatorApp(
+        app = AnnotatorApp(
             service,
             scheme,
             annotator=name,
@@ -234,10 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    from sqlalchemy.exc import DBAPIError
+
     from annotator.ingest import IngestError
     from annotator.scheme import SchemeError
     from annotator.service import ServiceError
-    from annotator.store.engine import StoreError
+    from annotator.store.engine import StoreError, explain_error
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -246,6 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except (UserError, IngestError, SchemeError, ServiceError, StoreError) as exc:
         print(f"annotator: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DBAPIError as exc:  # met after opening: a corrupt page, a read-only file, ...
+        print(f"annotator: error: {explain_error(getattr(args, 'db', None), exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("annotator: interrupted", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Screens of the annotation app: name, article list, annotation, guidelines, note."""
