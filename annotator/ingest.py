@@ -41,6 +41,8 @@ PARALLEL_MIN_DOCS = 2000
 MAX_WORKERS = 4
 
 _EXT_ID_BAD = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class IngestError(ValueError):
@@ -63,9 +65,34 @@ class Document:
         object.__setattr__(self, "sha256", hashlib.sha256(self.text.encode("utf-8")).hexdigest())
 
 
+def load_json_line(line: str) -> Any:
+    """``json.loads`` for one line of a JSONL file, stricter than the standard library.
+
+    ``NaN``/``Infinity`` (not JSON), nesting too deep to decode and ``\\udXXX`` escapes of
+    unpaired surrogates (text that cannot be stored or written as UTF-8) raise
+    :class:`json.JSONDecodeError` like any other syntax error, so callers report them the same way.
+    """
+
+    def no_constant(name: str) -> Any:
+        raise json.JSONDecodeError(f"{name} is not valid JSON", line, line.find(name))
+
+    try:
+        obj = json.loads(line, parse_constant=no_constant)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", line, 0) from None
+    found = _SURROGATE_ESCAPE.search(line)
+    if found is not None:
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            msg = f"unpaired surrogate escape {found.group()}"
+            raise json.JSONDecodeError(msg, line, found.start()) from None
+    return obj
+
+
 def decode_bytes(data: bytes, where: str) -> str:
     """Decode an article file: UTF-8 (optional BOM) or UTF-16 with a BOM; refuse binary."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(_UTF16_BOMS):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
@@ -94,7 +121,7 @@ def title_of(text: str) -> str:
 
 def _check_text(text: str, where: str) -> None:
     if not text.strip():
-        raise IngestError(f"{where}: empty text; nothing to import")
+        raise IngestError(f"{where}: empty text; give the article's text or leave it out")
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
         raise IngestError(
             f"{where}: text over {MAX_TEXT_BYTES // (1024 * 1024)} MiB; split it into articles"
@@ -107,7 +134,7 @@ def read_txt(path: Path) -> Document:
     """Read one ``.txt`` article (UTF-8, first line = title)."""
     size = path.stat().st_size
     if size == 0:
-        raise IngestError(f"{path}: empty file (0 bytes); nothing to import")
+        raise IngestError(f"{path}: empty file (0 bytes); add the article's text or leave it out")
     if size > MAX_TEXT_BYTES:
         raise IngestError(
             f"{path}: file is {size / 1048576:.0f} MiB, over the "
@@ -120,11 +147,16 @@ def read_txt(path: Path) -> Document:
 
 def _record(raw: str, where: str) -> Document:
     try:
-        obj = json.loads(raw)
+        obj = load_json_line(raw)
     except json.JSONDecodeError as exc:
-        raise IngestError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        raise IngestError(
+            f"{where}: not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); "
+            "fix the line or remove it"
+        ) from None
     if not isinstance(obj, dict):
-        raise IngestError(f'{where}: expected a JSON object with "id" and "text"')
+        raise IngestError(
+            f'{where}: expected a JSON object with "id" and "text"; write one object per line'
+        )
     unknown = set(obj) - {"id", "text", "title", "meta"}
     if unknown:
         raise IngestError(
@@ -132,21 +164,23 @@ def _record(raw: str, where: str) -> Document:
             "allowed: id, text, title, meta"
         )
     if "text" not in obj:
-        raise IngestError(f'{where}: missing "text"')
+        raise IngestError(f'{where}: missing "text"; add the article\'s text')
     if "id" not in obj:
-        raise IngestError(f'{where}: missing "id"')
+        raise IngestError(f'{where}: missing "id"; add an id unique to the article')
     ext, text, title, meta = obj["id"], obj["text"], obj.get("title"), obj.get("meta", {})
     if isinstance(ext, bool) or not isinstance(ext, str | int):
-        raise IngestError(f'{where}: "id" must be a string or integer')
+        raise IngestError(
+            f'{where}: "id" must be a string or integer, not {type(ext).__name__}; fix it'
+        )
     ext = str(ext).strip()
     if not ext or _EXT_ID_BAD.search(ext) or len(ext) > 200:
-        raise IngestError(f'{where}: "id" must be 1-200 printable characters')
+        raise IngestError(f'{where}: "id" must be 1-200 printable characters; fix it')
     if not isinstance(text, str):
-        raise IngestError(f'{where}: "text" must be a string')
+        raise IngestError(f'{where}: "text" must be a string, not {type(text).__name__}; fix it')
     if title is not None and not isinstance(title, str):
-        raise IngestError(f'{where}: "title" must be a string')
+        raise IngestError(f'{where}: "title" must be a string; fix it or leave it out')
     if not isinstance(meta, dict):
-        raise IngestError(f'{where}: "meta" must be an object')
+        raise IngestError(f'{where}: "meta" must be an object; fix it or leave it out')
     _check_text(text, where)
     return Document(
         external_id=ext,
@@ -164,6 +198,11 @@ def read_jsonl(path: Path) -> list[Document]:
     docs: list[Document] = []
     seen: dict[str, int] = {}
     with path.open("rb") as handle:
+        if handle.read(2) in _UTF16_BOMS:
+            raise IngestError(
+                f"{path}: JSON Lines must be UTF-8, this file is UTF-16; re-save it as UTF-8"
+            )
+        handle.seek(0)
         for number, raw_line in enumerate(handle, start=1):
             where = f"{path}:{number}"
             if len(raw_line) > MAX_TEXT_BYTES * 2:
@@ -201,9 +240,11 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
 def read_any(path: Path) -> list[Document]:
     """Read a ``.txt`` or ``.jsonl`` path into documents; IngestError on anything bad."""
     if not path.exists():
-        raise IngestError(f"{path}: no such file or folder")
+        raise IngestError(f"{path}: no such file or folder; check the path")
     if not path.is_file():
-        raise IngestError(f"{path}: not a regular file")
+        raise IngestError(
+            f"{path}: not a regular file (a pipe, device or socket); import .txt or .jsonl files"
+        )
     try:
         if path.suffix == ".jsonl":
             return read_jsonl(path)

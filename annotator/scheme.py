@@ -43,6 +43,9 @@ RESERVED_KEYS: frozenset[str] = frozenset("jkgGN[]uc?q/:H ")
 RESERVED_KEY_NAMES: frozenset[str] = frozenset({"space", "up", "down", "enter", "escape", "tab"})
 """Named keys the TUI uses; they can never clash because choice keys are one character."""
 
+MAX_CHOICES: int = sum(chr(c) not in RESERVED_KEYS for c in range(33, 127))
+"""Most choices a scheme may have in all (80): one per printable ASCII key not used to navigate."""
+
 _KEY_ROLES = dict.fromkeys("jk", "j/k move") | dict.fromkeys("gG", "g/G jump to first/last")
 _KEY_ROLES |= {"N": "N jumps to the next unlabelled sentence", "[": "[/] switch article"}
 _RESERVED_LIST = "j k g G N [ ] u c ? q / : H space"
@@ -190,6 +193,13 @@ class Scheme(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
+        total = sum(len(group.choices) for group in self.groups)
+        if total > MAX_CHOICES:
+            detail = (
+                f"have {total} choices in all, more than the {MAX_CHOICES} keys there are "
+                "to choose them with; merge choices or split the scheme"
+            )
+            raise _rule(detail, "groups")
         names: dict[str, int] = {}
         keys: dict[str, tuple[str, str]] = {}
         for g, group in enumerate(self.groups):

@@ -137,7 +137,9 @@ def cmd_reassign(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge another annotator database into this one."""
     from annotator.merge import merge
+    from annotator.store.engine import check_integrity
 
+    check_integrity(args.other)  # name a damaged OTHER.db before reading half of it
     service = _service(args)
     try:
         report = merge(service, args.other)

@@ -80,7 +80,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the requested export and print the paths written."""
     kind = _kind(args)
     scheme = _scheme(args.scheme)
+    if args.output is not None and not args.output.strip():
+        raise _user_error("-o is empty; give a file or folder path, or leave -o out")
     output = Path(args.output) if args.output else EXPORTS / DEFAULT_NAMES[kind]
+    _check_not_database(output, args.db)
     service = Service.open(args.db, create=False)
     try:
         if args.session and not args.scheme:
@@ -101,6 +104,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             "pass --scheme with their YAML to export them"
         )
     return 0
+
+
+def _check_not_database(output: Path, db: str | None) -> None:
+    """Refuse an output path that is the SQLite database being exported (even with --force)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from annotator.store.engine import resolve_url, sqlite_path
+
+    try:
+        path = sqlite_path(make_url(resolve_url(db)))
+    except (ArgumentError, ValueError):  # an invalid URL is reported when the database is opened
+        return
+    if path is not None and output.resolve() == Path(path).expanduser().resolve():
+        raise _user_error(f"-o {output} is the database itself; choose another -o")
 
 
 def _export(

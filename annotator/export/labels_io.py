@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from sqlmodel import Session
 
 from annotator.export.safe import ExportError
+from annotator.ingest import load_json_line
 from annotator.scheme import Scheme, SchemeError, parse_ref
 from annotator.service import Service, ServiceError, check_name
 from annotator.store import articles as aq
@@ -187,7 +188,7 @@ def parse_record(
         raise ValueError(str(exc)) from None
     try:
         updated_at = _time(obj.get("updated_at"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(
             f'"updated_at" {obj.get("updated_at")!r} is not an ISO 8601 time; '
             "write e.g. 2024-05-01T12:00:00Z or leave the field out"
@@ -212,8 +213,8 @@ def parse_record(
 def read_labels_file(path: Path, scheme: Scheme, *, session: str = "") -> list[LabelRecord]:
     """Read and check every line of ``path``; the first problem raises :class:`LabelsFileError`.
 
-    Blank lines are skipped. A second record for the same annotator, unit and session is an
-    error, since the file would not say which of the two to keep.
+    Blank lines are skipped; a file without any record is refused. A second record for the
+    same annotator, unit and session is an error, since the file would not say which to keep.
     """
     try:
         raw = path.read_bytes()
@@ -235,10 +236,10 @@ def read_labels_file(path: Path, scheme: Scheme, *, session: str = "") -> list[L
         if not text:
             continue
         try:
-            obj = json.loads(text)
+            obj = load_json_line(text)
         except json.JSONDecodeError as exc:
             raise LabelsFileError(
-                f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); "
+                f"{where}: not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); "
                 "fix the line or remove it"
             ) from None
         try:
@@ -253,6 +254,11 @@ def read_labels_file(path: Path, scheme: Scheme, *, session: str = "") -> list[L
             )
         seen[key] = number
         records.append(record)
+    if not records:
+        raise LabelsFileError(
+            f"{path}: no label records (the file is empty); "
+            "write one JSON object per line, e.g. from annotator export --per-annotator"
+        )
     return records
 
 

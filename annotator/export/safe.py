@@ -55,11 +55,16 @@ def inside(folder: Path, name: str) -> Path:
 def check_targets(paths: Iterable[Path], *, force: bool) -> None:
     """Refuse (one line) when any of ``paths`` exists and ``force`` is not set.
 
-    Also refuses a destination that is a directory, or whose folder exists as a file.
+    Also refuses a destination that is a directory or another non-regular file (even with
+    ``force``: the rename would replace a device or pipe), or whose folder exists as a file.
     """
     for path in paths:
         if path.is_dir():
             raise ExportError(f"{path} is a directory; give a file path with -o")
+        if path.exists() and not path.is_file():  # replacing it would remove a device or pipe
+            raise ExportError(
+                f"{path} is not a regular file (a device, pipe or socket); give a file path with -o"
+            )
         if path.exists() and not force:
             raise ExportError(
                 f"{path} already exists; pass --force to overwrite it or choose another -o"

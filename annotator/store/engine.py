@@ -7,6 +7,7 @@ command needs it. SQLite runs in WAL mode with foreign keys on, a busy timeout a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -14,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
@@ -39,9 +41,41 @@ def resolve_url(url: str | None = None) -> str:
     return chosen
 
 
+def sqlite_path(url: URL) -> str | None:
+    """The file a SQLite URL names, also in the ``sqlite:///file:PATH?mode=ro&uri=true`` form.
+
+    None for in-memory databases and for other backends.
+    """
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    database = url.database
+    if str(url.query.get("uri", "")).lower() in {"true", "1"} and database.startswith("file:"):
+        database = unquote(database.removeprefix("file:").partition("?")[0])
+        if database.startswith("//"):  # file://HOST/PATH, HOST empty or localhost
+            database = "/" + database[2:].partition("/")[2]
+        if not database or database == ":memory:":
+            return None
+    return database
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(
+            f"database URL {url!r} is not valid ({' '.join(str(exc).split())}); "
+            "use sqlite:///FILE or postgresql+psycopg://USER@HOST/DB"
+        ) from None
+
+
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        # The journal mode is stored in the file: only switch an empty file or one of ours,
+        # so a database of another program is refused (see migrate) without being changed.
+        tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master")}
+        if not tables or "alembic_version" in tables:
+            cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -60,16 +94,15 @@ def _sqlite_begin(conn: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with this project's connection settings."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(
-            f"database URL {url!r} is not valid: {exc}; use sqlite:///FILE "
-            "or postgresql+psycopg://USER@HOST/DB"
-        ) from None
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
+        database = sqlite_path(parsed)
+        if database is not None:
+            if Path(database).expanduser().is_dir():
+                raise StoreError(
+                    f"{database} is a folder, not a database file; "
+                    "pass a file path with --db, e.g. annotations.db"
+                )
             folder = Path(database).expanduser().resolve().parent
             if not folder.is_dir():
                 raise StoreError(
@@ -143,13 +176,11 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     resolved = resolve_url(url)
     engine = make_engine(resolved)
     parsed = make_url(resolved)
-    where = parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string()
-    if (
-        not create
-        and parsed.get_backend_name() == "sqlite"
-        and (not parsed.database or not Path(parsed.database).exists())
-    ):
-        raise StoreError(f"no database at {where}; run `annotator import` first or pass --db")
+    where = database_name(parsed)
+    if not create and parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is None or not Path(path).expanduser().exists():
+            raise StoreError(f"no database at {where}; run `annotator import` first or pass --db")
     try:
         upgrade_to_head(engine)
     except StoreError:
@@ -161,16 +192,66 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     return Store(url=resolved, engine=engine)
 
 
+def database_name(parsed: URL) -> str:
+    """How messages name a database: its file for SQLite, the URL without password otherwise."""
+    if parsed.get_backend_name() == "sqlite":
+        return sqlite_path(parsed) or parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
 def _explain(where: str | None, exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(getattr(exc, "orig", exc)) or type(exc).__name__
+    text = " ".join(text.split())  # drivers' messages may span lines
     lowered = text.lower()
-    if "not a database" in lowered or "malformed" in lowered or "file is encrypted" in lowered:
+    if "malformed" in lowered or "corrupt" in lowered:
+        return (
+            f"{where} is corrupt ({text}); restore it from a backup, or rescue what is left "
+            f"with: sqlite3 {where} .recover"
+        )
+    if "not a database" in lowered or "file is encrypted" in lowered:
         return f"{where} is not a usable annotator database ({text}); check the --db path"
     if "readonly" in lowered or "read-only" in lowered:
         return f"{where} is read-only ({text}); make it writable or copy it elsewhere"
     if "unable to open" in lowered:
         return f"cannot open database {where} ({text}); check the path and permissions"
-    return f"database {where}: {text}"
+    if "connection" in lowered or "could not translate host" in lowered:
+        return (
+            f"cannot connect to database {where} ({text}); check the URL and that the server runs"
+        )
+    return f"database {where}: {text}; check it, or report this if it persists"
+
+
+def explain_error(url: str | None, exc: Exception) -> str:
+    """One line for a database error met while using the database at ``url`` (or the default)."""
+    where: str | None
+    try:
+        where = database_name(make_url(resolve_url(url)))
+    except (ArgumentError, ValueError):
+        where = url
+    return _explain(where, exc)
+
+
+def check_integrity(url: str | None) -> None:
+    """Run SQLite's ``PRAGMA quick_check`` on the database at ``url``, read-only.
+
+    Raises :class:`StoreError` naming the file when it is corrupt or not a database; does
+    nothing for other backends or a missing file (opening it reports that).
+    """
+    parsed = _parse(resolve_url(url))
+    path = sqlite_path(parsed)
+    if path is None or not Path(path).expanduser().is_file():
+        return
+    where = database_name(parsed)
+    location = Path(path).expanduser().resolve().as_uri()
+    try:
+        with contextlib.closing(sqlite3.connect(f"{location}?mode=ro", uri=True)) as con:
+            problems = [row[0] for row in con.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(_explain(where, exc)) from None
+    if problems != ["ok"]:
+        raise StoreError(
+            _explain(where, sqlite3.DatabaseError(f"quick_check reports corruption: {problems[0]}"))
+        )
 
 
 def table_names(engine: Engine) -> list[str]:
