@@ -29,8 +29,10 @@ from annotator.domain import (
 )
 from annotator.scheme import Scheme
 from annotator.store import articles as q
+from annotator.store import campaigns as cq
 from annotator.store import labels as lq
 from annotator.store.engine import Store, open_store
+from annotator.store.models import Campaign
 
 T = TypeVar("T")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -68,6 +70,7 @@ class Service:
         """Wrap an open store; see :meth:`open`."""
         self.store = store
         self._annotator_ids: dict[str, int] = {}
+        self._campaigns: dict[str, Campaign] = {}
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Service:
@@ -106,7 +109,43 @@ class Service:
             assert found is not None
             annotator_id = found
             self._annotator_ids[ctx.annotator] = annotator_id
+        if ctx.session:
+            self._campaign(session, ctx)
         return lq.LabelKey(annotator_id, ctx.scheme.hash, ctx.session)
+
+    def _campaign(self, session: Session, ctx: Context) -> Campaign | None:
+        """The campaign of ``ctx.session`` (None for a bare session name), scheme checked."""
+        if not ctx.session:
+            return None
+        campaign = self._campaigns.get(ctx.session)
+        if campaign is None:
+            campaign = cq.get_campaign(session, ctx.session)
+            if campaign is not None:  # a campaign's name and scheme never change
+                self._campaigns[ctx.session] = campaign
+        if campaign is not None and campaign.scheme_hash != ctx.scheme.hash:
+            raise ServiceError(
+                f"session {ctx.session} uses scheme {campaign.scheme_ref}, not {ctx.scheme.ref}; "
+                "leave out --scheme to use the session's own"
+            )
+        return campaign
+
+    def _allowed(self, session: Session, ctx: Context, key: lq.LabelKey) -> list[int] | None:
+        """Article ids ``ctx`` may see in its session, in order; None outside campaigns."""
+        campaign = self._campaign(session, ctx)
+        if campaign is None or campaign.id is None:
+            return None
+        return cq.assigned_article_ids(session, campaign.id, key.annotator_id)
+
+    def _check_article(
+        self, session: Session, ctx: Context, key: lq.LabelKey, article_id: int, what: str
+    ) -> None:
+        allowed = self._allowed(session, ctx, key)
+        if allowed is not None and article_id not in allowed:
+            raise ServiceError(
+                f"{what} is not assigned to {ctx.annotator} in session "
+                f"{ctx.session}; `annotator session status {ctx.session}` "
+                "shows who has what"
+            )
 
     def register(self, name: str) -> None:
         """Create the annotator ``name`` if it does not exist yet."""
@@ -128,12 +167,17 @@ class Service:
         return self.read(lambda s: q.status(s, self.store.url))
 
     def articles(self, ctx: Context) -> list[tuple[ArticleInfo, Progress]]:
-        """Every article with the annotator's progress on it."""
+        """Every article with the annotator's progress on it.
+
+        In a session: only the articles assigned to the annotator, in their order.
+        """
 
         def run(session: Session) -> list[tuple[ArticleInfo, Progress]]:
             key = self._key(session, ctx)
             per = lq.progress_by_article(session, key, LABELED_ROLES)
-            return [(a, per.get(a.id, Progress(0, 0))) for a in q.list_articles(session)]
+            allowed = self._allowed(session, ctx, key)
+            listed = q.list_articles(session, allowed)
+            return [(a, per.get(a.id, Progress(0, 0))) for a in listed]
 
         return self.write(run)
 
@@ -144,8 +188,9 @@ class Service:
             article = q.get_article(session, ref)
             if article is None or article.id is None:
                 raise ServiceError(f"no article {ref!r}; `annotator status` lists them")
-            units = q.units_of(session, article.id)
             key = self._key(session, ctx)
+            self._check_article(session, ctx, key, article.id, f"article {article.external_id}")
+            units = q.units_of(session, article.id)
             labels = lq.labels_for_units(session, key, [u.id for u in units])
             return ArticleView(
                 article=q.article_info(session, article),
@@ -160,11 +205,15 @@ class Service:
         """The article this annotator last changed a label in, if any."""
 
         def run(session: Session) -> int | None:
-            event = lq.last_event(session, self._key(session, ctx))
+            key = self._key(session, ctx)
+            event = lq.last_event(session, key)
             if event is None:
                 return None
             unit = q.get_unit(session, event.unit_id)
-            return unit.article_id if unit else None
+            allowed = self._allowed(session, ctx, key)
+            if unit is None or (allowed is not None and unit.article_id not in allowed):
+                return None
+            return unit.article_id
 
         return self.write(run)
 
@@ -196,7 +245,13 @@ class Service:
             labels = current.labels if current else ctx.scheme.empty_labels()
             new = ctx.scheme.apply_key(labels, key)
             return self._write_state(
-                session, lkey, ctx, unit_id, new, current.note if current else None
+                session,
+                lkey,
+                ctx,
+                unit_id,
+                new,
+                current.note if current else None,
+                current=current,
             )
 
         return self.write(run)
@@ -209,7 +264,13 @@ class Service:
             lkey = self._key(session, ctx)
             current = lq.get_annotation(session, lkey, unit_id)
             return self._write_state(
-                session, lkey, ctx, unit_id, new, current.note if current else None
+                session,
+                lkey,
+                ctx,
+                unit_id,
+                new,
+                current.note if current else None,
+                current=current,
             )
 
         return self.write(run)
@@ -222,7 +283,7 @@ class Service:
             lkey = self._key(session, ctx)
             current = lq.get_annotation(session, lkey, unit_id)
             labels = current.labels if current else ctx.scheme.empty_labels()
-            return self._write_state(session, lkey, ctx, unit_id, labels, cleaned)
+            return self._write_state(session, lkey, ctx, unit_id, labels, cleaned, current=current)
 
         return self.write(run)
 
@@ -237,9 +298,16 @@ class Service:
         *,
         kind: str = "edit",
         target_id: int | None = None,
+        current: object = ...,
     ) -> ChangeResult:
-        if q.get_unit(session, unit_id) is None:
-            raise ServiceError(f"no unit with id {unit_id}")
+        allowed = self._allowed(session, ctx, key)
+        if allowed is not None or current is None or current is ...:
+            # A unit with a label of ours exists (foreign key); otherwise look it up.
+            article_id = q.article_id_of_unit(session, unit_id)
+            if article_id is None:
+                raise ServiceError(f"no unit with id {unit_id}")
+            if allowed is not None and article_id not in allowed:
+                self._check_article(session, ctx, key, article_id, f"unit {unit_id}")
         return lq.apply_change(
             session,
             key,
@@ -249,6 +317,7 @@ class Service:
             complete=ctx.scheme.is_complete(labels),
             kind=kind,
             target_id=target_id,
+            current=current,
         )
 
     def undo(self, ctx: Context) -> ChangeResult | None:

@@ -104,6 +104,11 @@ def units_of(session: Session, article_id: int) -> list[UnitInfo]:
     ]
 
 
+def article_id_of_unit(session: Session, unit_id: int) -> int | None:
+    """The article id of a unit, or None if there is no such unit."""
+    return session.exec(select(Unit.article_id).where(Unit.id == unit_id)).first()
+
+
 def get_unit(session: Session, unit_id: int) -> Unit | None:
     """A unit by id."""
     return session.get(Unit, unit_id)

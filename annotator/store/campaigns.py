@@ -146,3 +146,13 @@ def done_counts(
         .group_by(col(Annotator.name), col(Unit.article_id))
     ).all()
     return {(str(n), int(a)): int(c) for n, a, c in rows}
+
+
+def assigned_article_ids(session: Session, campaign_id: int, annotator_id: int) -> list[int]:
+    """Article ids assigned to an annotator in a campaign, in their order."""
+    rows = session.exec(
+        select(Assignment.article_id)
+        .where(Assignment.campaign_id == campaign_id, Assignment.annotator_id == annotator_id)
+        .order_by(col(Assignment.position))
+    ).all()
+    return [int(a) for a in rows]

@@ -76,10 +76,21 @@ def apply_change(
     complete: bool,
     kind: str = "edit",
     target_id: int | None = None,
+    current: Annotation | object | None = ...,
 ) -> ChangeResult:
-    """Write the new state of one unit and the event that records the change."""
+    """Write the new state of one unit and the event that records the change.
+
+    ``current`` is the annotation row when the caller has already read it (None: there
+    is none); left out, it is read here.
+    """
     now = utcnow()
-    annotation = get_annotation(session, key, unit_id)
+    annotation = (
+        get_annotation(session, key, unit_id)
+        if current is ...
+        else current
+        if isinstance(current, Annotation)
+        else None
+    )
     before: Labels | None = None
     note_before: str | None = None
     if annotation is None:
