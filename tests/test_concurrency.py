@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +36,37 @@ def _writer(url: str, name: str, unit_ids: list[int], out: str) -> None:
             errors.append(f"{type(exc).__name__}: {exc}")
     service.close()
     Path(out).write_text(json.dumps(errors), encoding="utf-8")
+
+
+def _reader(url: str, stop: str, out: str) -> None:
+    """A lead reading while annotators write: agreement reports and exports in a loop."""
+    import io
+
+    from annotator.export.labels_io import write_interchange
+    from annotator.export.matrix import ReportError
+    from annotator.export.report import agreement_report, report_json
+    from annotator.scheme import default_scheme_path, load_scheme
+    from annotator.service import Service
+
+    scheme = load_scheme(default_scheme_path())
+    service = Service.open(url)
+    errors: list[str] = []
+    rounds = exported = 0
+    while not Path(stop).exists() or rounds == 0:
+        try:
+            buffer = io.StringIO()
+            exported = max(exported, write_interchange(service.store, buffer, scheme))
+            with contextlib.suppress(ReportError):  # nothing labelled yet at the very start
+                report_json(agreement_report(service, scheme, n_boot=20))
+            rounds += 1
+            time.sleep(0.5)  # a lead re-running reports, not a busy loop
+        except Exception as exc:  # recorded and asserted on by the test
+            errors.append(f"{type(exc).__name__}: {exc}")
+            break
+    service.close()
+    Path(out).write_text(
+        json.dumps({"errors": errors, "rounds": rounds, "exported": exported}), encoding="utf-8"
+    )
 
 
 @pytest.fixture
@@ -78,7 +111,7 @@ def big_article(service: Service, tmp_path: Path) -> list[int]:
 
 
 @pytest.mark.slow
-def test_eight_writers_lose_nothing(
+def test_eight_writers_and_two_readers_lose_nothing(
     service: Service, fast_db: str, big_article: list[int], tmp_path: Path
 ) -> None:
     assert len(big_article) == LABELS_EACH
@@ -91,8 +124,22 @@ def test_eight_writers_lose_nothing(
         p = context.Process(target=_writer, args=(fast_db, f"writer{w}", order, str(out)))
         p.start()
         procs.append((p, out))
+    stop = tmp_path / "stop"
+    readers = []
+    for r in range(2):
+        out = tmp_path / f"r{r}.json"
+        p = context.Process(target=_reader, args=(fast_db, str(stop), str(out)))
+        p.start()
+        readers.append((p, out))
     for p, _ in procs:
         p.join(timeout=600)
+    stop.touch()
+    for p, _ in readers:
+        p.join(timeout=300)
+    assert [p.exitcode for p, _ in readers] == [0, 0]
+    for _, out in readers:
+        result = json.loads(out.read_text())
+        assert result["errors"] == [] and result["rounds"] >= 1
     assert [p.exitcode for p, _ in procs] == [0] * WRITERS
     assert [json.loads(out.read_text()) for _, out in procs] == [[]] * WRITERS
     with service.store.engine.connect() as con:
