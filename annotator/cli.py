@@ -180,6 +180,7 @@ def _plugins() -> list[Callable[[Any], None]]:
         "annotator.export.commands",
         "annotator.export.agreement_cmd",
         "annotator.session_cmd",
+        "annotator.serve",
     ):
         try:
             module = importlib.import_module(name)
