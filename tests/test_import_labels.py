@@ -13,7 +13,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.scheme import Scheme
-from annotator.service import Service
+from annotator.service import Context, Service
 from tests.conftest import SCHEME_PATH, SEEDS, db_fingerprint, env_without_user_settings
 from tests.test_export import A3, PER_ANNOTATOR_ROWS, export, labelled_copy
 
@@ -227,3 +227,21 @@ def test_missing_file_and_missing_database(
     assert import_labels(tmp_path / "nodb.db", file) == 2
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "nodb.db").exists()
+
+
+def test_interchange_can_be_limited_to_one_annotator(seeded: Service, scheme: Scheme) -> None:
+    import io
+
+    from annotator.export.labels_io import write_interchange
+
+    units = [
+        u.id
+        for u in seeded.article(Context("alice", scheme), "003_490b98aef62dcad9").units
+        if u.role == "sentence"
+    ]
+    seeded.press(Context("alice", scheme), units[0], "a")
+    seeded.press(Context("bob", scheme), units[0], "e")
+    seeded.press(Context("bob", scheme), units[1], "e")
+    out = io.StringIO()
+    assert write_interchange(seeded.store, out, scheme, annotators=["alice"]) == 1
+    assert '"annotator": "alice"' in out.getvalue() and "bob" not in out.getvalue()

@@ -16,7 +16,7 @@ See docs/export-format.md for the field-by-field description.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,9 +50,15 @@ def format_time(value: datetime) -> str:
 
 
 def write_interchange(
-    store: Store, out: TextIO, scheme: Scheme, *, session_name: str | None = None
+    store: Store,
+    out: TextIO,
+    scheme: Scheme,
+    *,
+    session_name: str | None = None,
+    annotators: Sequence[str] | None = None,
 ) -> int:
-    """Write every annotation made under ``scheme`` as interchange JSONL; return the count.
+    """Write every annotation made under ``scheme`` (of ``annotators`` only, when given) as
+    interchange JSONL; return the count.
 
     Rows stream from the database in batches; the stored labels JSON is spliced in as is
     (it was written by :meth:`Scheme.normalize_labels`, so it is already canonical) and
@@ -62,7 +68,7 @@ def write_interchange(
     count = 0
     with store.session(write=False) as session:
         for batch in lb.iter_label_rows(
-            session, scheme_hash=scheme.hash, session_name=session_name
+            session, scheme_hash=scheme.hash, session_name=session_name, annotators=annotators
         ):
             parts = []
             for art, idx, start, end, role, text, name, labels, note, sess, at in batch:

@@ -50,7 +50,12 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 
 def iter_label_rows(
-    session: Session, *, scheme_hash: str, session_name: str | None = None, batch: int = BATCH
+    session: Session,
+    *,
+    scheme_hash: str,
+    session_name: str | None = None,
+    annotators: Sequence[str] | None = None,
+    batch: int = BATCH,
 ) -> Iterator[Sequence[Any]]:
     """Batches of raw annotation rows of one scheme, ordered by article, unit, annotator.
 
@@ -80,6 +85,8 @@ def iter_label_rows(
     )
     if session_name is not None:
         query = query.where(col(Annotation.session) == session_name)
+    if annotators is not None:
+        query = query.where(col(Annotator.name).in_(list(annotators)))
     connection = session.connection().execution_options(yield_per=batch)
     result = connection.execute(query)
     yield from result.partitions()
