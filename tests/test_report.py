@@ -409,6 +409,7 @@ def test_cli_session_defaults_to_the_session_scheme(
         overlap=2,
         blind=True,
         scheme=tiny,
+        include_duplicates=True,  # sentence_ids() starts in 000, a near-duplicate
     )
     for unit in sentence_ids(seeded, 4):
         for who, stance in (("ann", "pro"), ("ben", "con")):
