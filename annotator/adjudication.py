@@ -41,6 +41,10 @@ class Item:
     gold: Labels | None
     disagreement: bool
     context: str = ""
+    context_before: str = ""
+    """The text of the unit just before this one in its article ("" for the first)."""
+    context_after: str = ""
+    """The text of the unit just after this one in its article ("" for the last)."""
 
 
 @dataclass(slots=True)
@@ -88,12 +92,16 @@ def queue(
             a.id: a.title for a in q.list_articles(session, sorted({m[1] for m in meta.values()}))
         }
         out = Queue(session=session_name, scheme=scheme)
+        neighbours: dict[int, dict[int, str]] = {}
         for unit_id, opinions in rows.items():
             differ = len(opinions) >= 2 and _differ(scheme, [o.labels for o in opinions])
             if not (differ or (all_units and len(opinions) >= 1)):
                 continue
             article, article_id, unit = meta[unit_id]
             g = gold.get(unit_id)
+            if article_id not in neighbours:
+                neighbours[article_id] = {u.idx: u.text for u in q.units_of(session, article_id)}
+            texts = neighbours[article_id]
             out.items.append(
                 Item(
                     article,
@@ -102,6 +110,8 @@ def queue(
                     tuple(opinions),
                     g.labels if g else None,
                     differ,
+                    context_before=texts.get(unit.idx - 1, ""),
+                    context_after=texts.get(unit.idx + 1, ""),
                 )
             )
         out.items.sort(key=lambda i: (i.article, i.unit.idx))
@@ -148,5 +158,9 @@ def redo(service: Service, ctx: Context) -> ChangeResult | None:
 
 
 def gold_map(service: Service, scheme: Scheme, session_name: str) -> dict[int, Labels]:
-    """unit id -> gold labels of a session (for agreement and export)."""
-    return service.read(lambda s: gq.gold_labels(s, scheme.hash, session_name))
+    """unit id -> gold labels of a session (for agreement and export).
+
+    A gold row whose single-choice group was cleared again is not a decision and is left out.
+    """
+    gold = service.read(lambda s: gq.gold_labels(s, scheme.hash, session_name))
+    return {unit: labels for unit, labels in gold.items() if scheme.is_complete(labels)}

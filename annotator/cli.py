@@ -128,7 +128,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     """Open the annotation app.
 
     The name comes from ``--as``, else ``$ANNOTATOR_NAME``, else the app asks for it.
-    ``ANNOTATOR_AUTO_ADVANCE=0`` keeps the cursor on a unit after labelling it.
+    ``ANNOTATOR_AUTO_ADVANCE=0`` keeps the cursor on a unit after labelling it. With
+    ``--session`` the session's own scheme is used and only the assigned articles are listed.
     """
     from annotator.scheme import default_scheme_path, load_scheme
     from annotator.service import Service, check_name
@@ -136,13 +137,14 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     name = args.as_ or os.environ.get("ANNOTATOR_NAME") or None
     if name:
         check_name(name)
-    scheme = load_scheme(args.scheme or default_scheme_path())
-    advance = os.environ.get("ANNOTATOR_AUTO_ADVANCE", "1").strip().lower()
-    # Up to 120 frames a second (Textual's default is 60): the wait for the next frame is
-    # part of every key's latency. Textual reads it on import, so set it before importing.
-    os.environ.setdefault("TEXTUAL_FPS", "120")
+    given = load_scheme(args.scheme) if args.scheme else None
+    _fast_frames()
     service = Service.open(args.db)
     try:
+        if args.session:
+            scheme, blind = _session_scheme(service, args.session, given)
+        else:
+            scheme, blind = given or load_scheme(default_scheme_path()), False
         from annotator.tui.app import AnnotatorApp
 
         app = AnnotatorApp(
@@ -150,12 +152,71 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             scheme,
             annotator=name,
             article=args.article,
-            auto_advance=advance not in {"0", "false", "off", "no"},
+            session=args.session or "",
+            blind=blind,
+            auto_advance=_auto_advance(),
         )
         app.run()
     finally:
         service.close()
     return int(app.return_code or 0)
+
+
+def cmd_adjudicate(args: argparse.Namespace) -> int:
+    """Open the adjudication app: set gold labels where a session's annotators disagree."""
+    from annotator.scheme import load_scheme
+    from annotator.service import Service, check_name
+
+    lead = args.as_ or os.environ.get("ANNOTATOR_NAME") or None
+    if not lead:
+        raise UserError("who is adjudicating? pass --as NAME (or set ANNOTATOR_NAME)")
+    check_name(lead)
+    given = load_scheme(args.scheme) if args.scheme else None
+    _fast_frames()
+    service = Service.open(args.db, create=False)
+    try:
+        scheme, _ = _session_scheme(service, args.session, given)
+        from annotator.tui.adjudicate_app import AdjudicatorApp
+
+        app = AdjudicatorApp(
+            service,
+            scheme,
+            args.session,
+            lead,
+            all_units=args.all_units,
+            hide_names=args.hide_names,
+            auto_advance=_auto_advance(),
+        )
+        app.run()
+    finally:
+        service.close()
+    return int(app.return_code or 0)
+
+
+def _session_scheme(service: Any, session: str, given: Any) -> tuple[Any, bool]:
+    """The scheme to use in ``session`` (its snapshot, or ``given`` if the same) and whether
+    the session is blind; a missing session or a different scheme is a :class:`UserError`."""
+    from annotator import sessions
+
+    snapshot = sessions.session_scheme(service, session)  # ServiceError: no such session
+    if given is not None and given.hash != snapshot.hash:
+        raise UserError(
+            f"session {session} uses scheme {snapshot.ref}, not {given.ref}; "
+            "leave out --scheme to use the session's own"
+        )
+    blind = any(c.name == session and c.blind for c in sessions.list_sessions(service))
+    return (given or snapshot), blind
+
+
+def _auto_advance() -> bool:
+    advance = os.environ.get("ANNOTATOR_AUTO_ADVANCE", "1").strip().lower()
+    return advance not in {"0", "false", "off", "no"}
+
+
+def _fast_frames() -> None:
+    # Up to 120 frames a second (Textual's default is 60): the wait for the next frame is
+    # part of every key's latency. Textual reads it on import, so set it before importing.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
 
 
 def _default_scheme() -> object:
@@ -232,7 +293,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="annotator name (default: $ANNOTATOR_NAME, else asked)",
     )
     p.add_argument("--article", help="open this article (external id)")
-    p.add_argument("--scheme", help="scheme YAML (default: guidelines/claims.yaml)")
+    p.add_argument(
+        "--scheme",
+        help="scheme YAML (default: guidelines/claims.yaml, or the session's own with --session)",
+    )
+    p.add_argument(
+        "--session", metavar="NAME", help="work in this session: only your assigned articles"
+    )
+
+    p = add("adjudicate", cmd_adjudicate, "set gold labels where a session's annotators disagree")
+    p.add_argument("--session", metavar="NAME", required=True, help="the session to adjudicate")
+    p.add_argument(
+        "--as",
+        dest="as_",
+        metavar="NAME",
+        help="who is adjudicating (default: $ANNOTATOR_NAME)",
+    )
+    p.add_argument(
+        "--all",
+        dest="all_units",
+        action="store_true",
+        help="review every labelled unit, not only disagreements",
+    )
+    p.add_argument(
+        "--hide-names",
+        action="store_true",
+        help='show annotators as "annotator 1..n"',
+    )
+    p.add_argument("--scheme", help="scheme YAML (default: the session's own)")
     return parser
 
 

@@ -227,12 +227,17 @@ class Service:
         return self.read(run)
 
     def progress(self, ctx: Context, article_ids: Sequence[int] | None = None) -> Progress:
-        """Units with a complete label among the labeled roles (of ``article_ids`` or all)."""
-        return self.write(
-            lambda s: lq.progress(
-                s, self._key(s, ctx), article_ids=article_ids, roles=LABELED_ROLES
-            )
-        )
+        """Units with a complete label among the labeled roles.
+
+        Counted over ``article_ids``, else the session's assigned articles, else all.
+        """
+
+        def run(session: Session) -> Progress:
+            key = self._key(session, ctx)
+            ids = article_ids if article_ids is not None else self._allowed(session, ctx, key)
+            return lq.progress(session, key, article_ids=ids, roles=LABELED_ROLES)
+
+        return self.write(run)
 
     # -- labels --------------------------------------------------------------------------
 

@@ -95,3 +95,17 @@ def test_gold_keys_undo_redo_and_storage(seeded: Service, scheme: Scheme) -> Non
     }
     # the annotators' own labels are untouched and their undo stacks do not see gold
     assert seeded.undo(Context("lead", scheme, "s")) is None
+
+
+def test_cleared_gold_is_not_a_decision(seeded: Service, scheme: Scheme) -> None:
+    units = _setup(seeded, scheme)
+    lead = Context("lead", scheme, "s")
+    adjudication.press_gold(seeded, lead, units[1], "e")
+    adjudication.press_gold(seeded, lead, units[1], "e")  # cleared again
+    assert adjudication.gold_map(seeded, scheme, "s") == {}
+
+
+def test_session_progress_counts_assigned_articles_only(seeded: Service, scheme: Scheme) -> None:
+    _setup(seeded, scheme)
+    progress = seeded.progress(Context("alice", scheme, "s"))
+    assert (progress.labeled, progress.total) == (3, 26)

@@ -161,8 +161,10 @@ class Saver:
             try:
                 result = job.run(self.service)
             except ValueError as exc:  # ServiceError / SchemeError: retrying cannot help
-                self._report(job, Saver.Failed(job, error_text(exc), attempt + 1, True))
                 self.failing, self.attempt = None, 0
+                with self._lock:  # done with this job before the screen hears of it
+                    self._in_progress = 0
+                self._report(job, Saver.Failed(job, error_text(exc), attempt + 1, True))
                 return
             except Exception as exc:  # busy, locked, disconnected: retry until it commits
                 attempt += 1

@@ -94,7 +94,7 @@ class AnnotateScreen(Screen[None]):
     def on_mount(self) -> None:
         """Load the article."""
         self.query_one(TextView).focus()
-        self.query_one(StatusLine).update_status(annotator=self.annotator_app.annotator or "")
+        self.query_one(StatusLine).update_status(annotator=self.annotator_app.who)
         self.open(self.ref, self.unit_id)
 
     # -- loading ---------------------------------------------------------------------------
@@ -111,8 +111,10 @@ class AnnotateScreen(Screen[None]):
         app.saver.wait_idle(timeout=2.0)  # so the counts include changes still being saved
         try:
             view = app.service.article(app.ctx, ref)
-            overall = app.service.progress(app.ctx)
             articles = app.articles or [info for info, _ in app.service.articles(app.ctx)]
+            # In a session, overall progress is over the assigned articles only.
+            ids = [a.id for a in articles] if app.session else None
+            overall = app.service.progress(app.ctx, ids)
         except Exception as exc:
             app.call_from_thread(self.load_failed, str(exc))
             return

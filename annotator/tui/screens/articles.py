@@ -103,7 +103,9 @@ class ArticlesScreen(Screen[None]):
         app = self.annotator_app
         try:
             rows = app.service.articles(app.ctx)
-            overall = app.service.progress(app.ctx)
+            # In a session, overall progress is over the assigned articles only.
+            ids = [info.id for info, _ in rows] if app.session else None
+            overall = app.service.progress(app.ctx, ids)
         except Exception as exc:
             app.call_from_thread(app.notify, f"cannot read articles: {exc}", severity="error")
             return
@@ -116,16 +118,22 @@ class ArticlesScreen(Screen[None]):
         app.articles = [info for info, _ in rows]
         n = len(rows)
         self.query_one("#articles-title", Static).update(
-            f" {app.annotator} · {n} article{'s' * (n != 1)} · "
+            f" {app.who} · {n} article{'s' * (n != 1)} · "
             f"{overall.labeled} of {overall.total} sentences labeled · enter opens one"
         )
-        empty = self.query_one("#articles-empty", Static)
-        empty.update(
-            ""
-            if rows
-            else " No articles yet. Import some first:  annotator import --db <your db> seeds/"
-        )
+        self.query_one("#articles-empty", Static).update("" if rows else self.empty_text())
         self.refill()
+
+    def empty_text(self) -> str:
+        """What to say when the list is empty (in a session: nothing is assigned)."""
+        app = self.annotator_app
+        if app.session:
+            return (
+                f" No articles assigned to {app.annotator} in session {app.session}. "
+                f"`annotator session status {app.session}` shows who has what; "
+                f"`annotator session add-annotator {app.session} {app.annotator}` adds you."
+            )
+        return " No articles yet. Import some first:  annotator import --db <your db> seeds/"
 
     def refill(self) -> None:
         """Show the rows that match the filter."""
