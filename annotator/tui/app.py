@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from textual import work
+from textual import events, on, work
 from textual.app import App
 
 from annotator.domain import ArticleInfo
@@ -84,6 +84,21 @@ class AnnotatorApp(SavingApp):
             self.call_from_thread(self.notify, f"cannot start: {exc}", severity="error")
             return
         self.call_from_thread(self._begin, self.start_article or last)
+
+    @on(events.DeliveryComplete)
+    def _delivered(self, event: events.DeliveryComplete) -> None:
+        if event.name == "export":
+            where = f"Saved {event.path}" if event.path else "Sent to your browser as a download"
+            self.notify(
+                f"{where} (allow pop-ups for this page if nothing appears)"
+                if not event.path
+                else where
+            )
+
+    @on(events.DeliveryFailed)
+    def _delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "export":
+            self.notify(f"export failed: {event.exception}", severity="error")
 
     def _begin(self, article: int | str | None) -> None:
         self.start_article = None

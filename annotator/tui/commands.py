@@ -80,6 +80,24 @@ class AnnotatorCommands(Provider):
             out.append(("Next unlabeled sentence", partial(next_unlabeled, app), "key N"))
         out.append(("Switch annotator", partial(switch_annotator, app), "back to the name screen"))
         out.append(("Toggle auto-advance", partial(toggle_auto_advance, app), "after a label"))
+        if app.annotator:
+            from annotator.tui.exporting import export_my_labels, export_report
+
+            out.append(
+                (
+                    "Export my labels (JSONL)",
+                    partial(export_my_labels, app),
+                    "a download in a browser, exports/ in a terminal",
+                )
+            )
+            if not app.blind:
+                out.append(
+                    (
+                        "Agreement report (HTML)",
+                        partial(export_report, app),
+                        "a download in a browser, exports/ in a terminal",
+                    )
+                )
         for info, prog in self.rows:
             text = f"Open {info.external_id}: {info.title}"
             help_text = f"{prog.labeled}/{prog.total} labeled"
