@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 
 @contextmanager
@@ -21,6 +23,13 @@ def temporary_database(server_url: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        # A test's own threads may still be closing their connections: retry, and leave a
+        # throw-away database behind rather than fail a test that passed.
+        for _ in range(10):
+            try:
+                with admin.connect() as con:
+                    con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except DBAPIError:
+                time.sleep(0.2)
         admin.dispose()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, MarkdownViewer, Static
@@ -54,32 +54,31 @@ async def settle(app: AnnotatorApp, pilot: Pilot[Any]) -> None:
     raise AssertionError("the app did not settle")
 
 
-def db_path(service: Service) -> Path:
-    """The SQLite file behind a service."""
-    database = service.store.engine.url.database
-    assert database
-    return Path(database)
+def query(service: Service, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` on a fresh connection (SQLite or PostgreSQL), independent of the app."""
+    with service.store.engine.connect() as con:
+        return [tuple(r) for r in con.execute(text(sql), params).all()]
 
 
 def labels(service: Service, annotator: str = "alice") -> dict[tuple[str, int], Any]:
-    """(article external id, unit idx) -> (labels dict, note) of one annotator, from SQLite."""
-    with sqlite3.connect(db_path(service)) as con:
-        rows = con.execute(
-            "SELECT a.external_id, u.idx, n.labels, n.note FROM annotation n "
-            "JOIN unit u ON u.id = n.unit_id JOIN article a ON a.id = u.article_id "
-            "JOIN annotator p ON p.id = n.annotator_id WHERE p.name = ?",
-            (annotator,),
-        ).fetchall()
-    return {(r[0], r[1]): (json.loads(r[2]), r[3]) for r in rows}
+    """(article external id, unit idx) -> (labels dict, note) of one annotator."""
+    rows = query(
+        service,
+        "SELECT a.external_id, u.idx, n.labels, n.note FROM annotation n "
+        "JOIN unit u ON u.id = n.unit_id JOIN article a ON a.id = u.article_id "
+        "JOIN annotator p ON p.id = n.annotator_id WHERE p.name = :name",
+        name=annotator,
+    )
+    return {(r[0], r[1]): (json.loads(r[2]) if isinstance(r[2], str) else r[2], r[3]) for r in rows}
 
 
 def events(service: Service) -> list[tuple[str, int]]:
     """(kind, unit idx) of every event, oldest first."""
-    with sqlite3.connect(db_path(service)) as con:
-        rows = con.execute(
-            "SELECT e.kind, u.idx FROM annotation_event e JOIN unit u ON u.id = e.unit_id "
-            "ORDER BY e.id"
-        ).fetchall()
+    rows = query(
+        service,
+        "SELECT e.kind, u.idx FROM annotation_event e JOIN unit u ON u.id = e.unit_id "
+        "ORDER BY e.id",
+    )
     return [(r[0], r[1]) for r in rows]
 
 
@@ -114,8 +113,7 @@ async def test_name_screen_checks_the_name_inline(seeded: Service, scheme: Schem
         await settle(app, pilot)
         assert isinstance(app.screen, ArticlesScreen)
         assert app.screen.query_one(DataTable).row_count == 5
-    with sqlite3.connect(db_path(seeded)) as con:
-        assert con.execute("SELECT name FROM annotator").fetchall() == [("alice",)]
+    assert query(seeded, "SELECT name FROM annotator") == [("alice",)]
 
 
 async def test_one_key_labels_and_advances(seeded: Service, scheme: Scheme) -> None:
