@@ -327,43 +327,31 @@ class Service:
 
     def undo(self, ctx: Context) -> ChangeResult | None:
         """Reverse this annotator's latest edit not yet undone; None when there is none."""
-
-        def run(session: Session) -> ChangeResult | None:
-            key = self._key(session, ctx)
-            target = lq.undo_target(session, key)
-            if target is None or target.id is None:
-                return None
-            before = target.before if target.before is not None else ctx.scheme.empty_labels()
-            return self._write_state(
-                session,
-                key,
-                ctx,
-                target.unit_id,
-                before,
-                target.note_before,
-                kind="undo",
-                target_id=target.id,
-            )
-
-        return self.write(run)
+        return self._replay(ctx, "undo")
 
     def redo(self, ctx: Context) -> ChangeResult | None:
         """Re-apply the latest undone edit; None when there is nothing to redo."""
+        return self._replay(ctx, "redo")
+
+    def _replay(self, ctx: Context, kind: str) -> ChangeResult | None:
+        """Undo (restore ``before``) or redo (restore ``after``) the edit the log points at."""
 
         def run(session: Session) -> ChangeResult | None:
             key = self._key(session, ctx)
-            target = lq.redo_target(session, key)
+            find = lq.undo_target if kind == "undo" else lq.redo_target
+            target = find(session, key)
             if target is None or target.id is None:
                 return None
-            after = target.after if target.after is not None else ctx.scheme.empty_labels()
+            labels = target.before if kind == "undo" else target.after
+            note = target.note_before if kind == "undo" else target.note_after
             return self._write_state(
                 session,
                 key,
                 ctx,
                 target.unit_id,
-                after,
-                target.note_after,
-                kind="redo",
+                labels if labels is not None else ctx.scheme.empty_labels(),
+                note,
+                kind=kind,
                 target_id=target.id,
             )
 
