@@ -219,12 +219,6 @@ def _fast_frames() -> None:
     os.environ.setdefault("TEXTUAL_FPS", "120")
 
 
-def _default_scheme() -> object:
-    from annotator.scheme import default_scheme_path, load_scheme
-
-    return load_scheme(default_scheme_path())
-
-
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """Add the common ``--db`` option to a sub-command parser."""
     parser.add_argument(
@@ -234,23 +228,10 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 def _plugins() -> list[Callable[[Any], None]]:
     """``register(subparsers)`` functions of commands that live beside their feature."""
-    import importlib
+    from annotator import serve, session_cmd
+    from annotator.export import agreement_cmd, commands
 
-    found = []
-    for name in (
-        "annotator.export.commands",
-        "annotator.export.agreement_cmd",
-        "annotator.session_cmd",
-        "annotator.serve",
-    ):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not name.startswith(exc.name or "?"):
-                raise
-            continue
-        found.append(module.register)
-    return found
+    return [commands.register, agreement_cmd.register, session_cmd.register, serve.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

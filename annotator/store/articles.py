@@ -177,11 +177,6 @@ def insert_units(session: Session, rows: list[tuple[int, int, int, int, str, str
     )
 
 
-def external_id_of(session: Session, article_id: int) -> str | None:
-    """The external id of an article."""
-    return session.exec(select(Article.external_id).where(Article.id == article_id)).first()
-
-
 def mark_duplicate(session: Session, duplicate: str, original: str) -> bool:
     """Mark article ``duplicate`` a near-duplicate of ``original`` (external ids).
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -247,11 +246,3 @@ def last_event(session: Session, key: LabelKey) -> AnnotationEvent | None:
         .order_by(col(AnnotationEvent.id).desc())
         .limit(1)
     ).first()
-
-
-def events_of(session: Session, annotator_id: int | None = None) -> list[dict[str, Any]]:
-    """Every event (optionally of one annotator) as plain dicts, oldest first."""
-    query = select(AnnotationEvent).order_by(col(AnnotationEvent.id))
-    if annotator_id is not None:
-        query = query.where(AnnotationEvent.annotator_id == annotator_id)
-    return [event.model_dump() for event in session.exec(query).all()]
