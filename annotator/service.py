@@ -81,6 +81,14 @@ class Service:
         """Release the database."""
         self.store.close()
 
+    def __enter__(self) -> Service:
+        """``with Service.open(url) as service:`` closes it afterwards."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the database."""
+        self.close()
+
     # -- transactions ------------------------------------------------------------------
 
     def write(self, fn: Callable[[Session], T]) -> T:

@@ -7,12 +7,11 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from annotator.service import Service
 from annotator.sessions import SessionStatus
 
 
-def _service(args: argparse.Namespace) -> Any:
-    from annotator.service import Service
-
+def _service(args: argparse.Namespace) -> Service:
     return Service.open(args.db)
 
 
@@ -42,8 +41,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     from annotator.scheme import default_scheme_path, load_scheme
 
     scheme = load_scheme(args.scheme or default_scheme_path())
-    service = _service(args)
-    try:
+    with _service(args) as service:
         status = sessions.create(
             service,
             args.name,
@@ -54,8 +52,6 @@ def cmd_create(args: argparse.Namespace) -> int:
             scheme=scheme,
             include_duplicates=args.include_duplicates,
         )
-    finally:
-        service.close()
     _print_status(status, args.format)
     return 0
 
@@ -64,11 +60,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     """List sessions."""
     from annotator import sessions
 
-    service = _service(args)
-    try:
+    with _service(args) as service:
         rows = sessions.list_sessions(service)
-    finally:
-        service.close()
     if args.format == "json":
         print(
             json.dumps(
@@ -99,11 +92,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show a session's progress and coverage."""
     from annotator import sessions
 
-    service = _service(args)
-    try:
+    with _service(args) as service:
         status = sessions.status(service, args.name)
-    finally:
-        service.close()
     _print_status(status, args.format)
     return 0
 
@@ -112,11 +102,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Add an annotator to a session."""
     from annotator import sessions
 
-    service = _service(args)
-    try:
+    with _service(args) as service:
         status = sessions.add_annotator(service, args.name, args.annotator)
-    finally:
-        service.close()
     _print_status(status, args.format)
     return 0
 
@@ -125,11 +112,8 @@ def cmd_reassign(args: argparse.Namespace) -> int:
     """Move an article from one annotator to another."""
     from annotator import sessions
 
-    service = _service(args)
-    try:
+    with _service(args) as service:
         status = sessions.reassign(service, args.name, args.article, args.source, args.target)
-    finally:
-        service.close()
     _print_status(status, args.format)
     return 0
 
@@ -140,11 +124,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from annotator.store.engine import check_integrity
 
     check_integrity(args.other)  # name a damaged OTHER.db before reading half of it
-    service = _service(args)
-    try:
+    with _service(args) as service:
         report = merge(service, args.other)
-    finally:
-        service.close()
     print(
         f"articles added {len(report.articles_added)}, labels added {report.labels_added}, "
         f"updated {report.labels_updated}, unchanged {report.labels_same}, gold added "
