@@ -8,23 +8,20 @@ accept that annotator's labels as gold. Every change goes through the app's :cla
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from annotator import adjudication
 from annotator.adjudication import Item, Queue
 from annotator.domain import ChangeResult, Labels
-from annotator.service import Service
 from annotator.tui.gold_state import GoldState, differing_groups
-from annotator.tui.saver import Job, Saver
-from annotator.tui.screens.guidelines import GuidelinesScreen
+from annotator.tui.saver import Job
+from annotator.tui.screens.labelling import LabellingScreen
 from annotator.tui.widgets.label_bar import LabelBar
 from annotator.tui.widgets.opinions import OpinionTable, long_notes
 
@@ -42,7 +39,7 @@ def empty_message(session: str, all_units: bool) -> str:
     )
 
 
-class AdjudicateScreen(Screen[None]):
+class AdjudicateScreen(LabellingScreen):
     """Walk the queue; keys set the gold of the unit shown."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,7 +67,6 @@ class AdjudicateScreen(Screen[None]):
         """The queue arrives from a worker after mount."""
         super().__init__()
         self.state: GoldState | None = None
-        self.rejected: str | None = None
         self._shown: int | None = None
 
     @property
@@ -220,10 +216,7 @@ class AdjudicateScreen(Screen[None]):
             f" {app.lead} adjudicating │ session {app.session} │ {where} · {done} with gold"
             f" │ {mode}{hidden}"
         )
-        saver = app.saver
-        self.query_one(LabelBar).show_saving(
-            saver.pending, saver.failing, saver.attempt, self.rejected
-        )
+        self.show_save_state()
 
     def move(self, index: int | None) -> None:
         """Show item ``index`` (None: stay)."""
@@ -232,13 +225,6 @@ class AdjudicateScreen(Screen[None]):
             self.refresh_item()
 
     # -- gold ------------------------------------------------------------------------------
-
-    def on_key(self, event: events.Key) -> None:
-        """Scheme keys set the gold (they win over ``1``-``9`` if a scheme uses digits)."""
-        if event.character and event.character in self.adjudicator_app.key_map:
-            event.stop()
-            event.prevent_default()
-            self.press(event.character)
 
     def press(self, key: str) -> None:
         """Apply a scheme key to the gold of the current unit."""
@@ -296,20 +282,12 @@ class AdjudicateScreen(Screen[None]):
         else:
             self.notify("Last item: N jumps to the next item without gold.", timeout=4)
 
-    def submit(
-        self, describe: str, run: Callable[[Service], Any], unit_id: int | None, kind: str
-    ) -> None:
-        """Queue one change on the app's writer."""
-        job = Job(describe, run, target=self, unit_id=unit_id, kind=kind)
-        self.adjudicator_app.saver.submit(job)
-
-    def on_saver_committed(self, message: Saver.Committed) -> None:
-        """A change is in the database: show it as saved."""
-        state, job = self.state, message.job
-        self.rejected = None
+    def saved(self, job: Job, result: Any) -> None:
+        """A change is in the database: show it as saved (an undo or redo also moves there)."""
+        state = self.state
         if state is None:
             return
-        change = cast("ChangeResult | None", message.result)
+        change = cast("ChangeResult | None", result)
         if job.kind in ("undo", "redo"):
             if change is None:
                 self.notify(f"Nothing to {job.kind}.", timeout=2)
@@ -326,20 +304,14 @@ class AdjudicateScreen(Screen[None]):
             state.commit(change.state)
         self.refresh_item()
 
-    def on_saver_failed(self, message: Saver.Failed) -> None:
-        """Say plainly that a change is NOT saved (and is being retried)."""
-        job, state = message.job, self.state
-        if message.permanent:
-            self.rejected = message.error
-            if state is not None and job.unit_id in state.index_of:
-                state.reject(job.unit_id)
-            self.notify(f"NOT SAVED ({job.describe}): {message.error}", severity="error")
-        elif message.attempt == 1:
-            self.notify(
-                f"NOT SAVED — {message.error}. Retrying until it is saved; keep working.",
-                severity="error",
-                timeout=6,
-            )
+    def reject(self, unit_id: int) -> None:
+        """A change was refused: the gold shown goes back to what is in the database."""
+        state = self.state
+        if state is not None and unit_id in state.index_of:
+            state.reject(unit_id)
+
+    def redraw(self) -> None:
+        """Redraw the current item and the save status."""
         self.refresh_item()
 
     # -- actions ---------------------------------------------------------------------------
@@ -367,14 +339,3 @@ class AdjudicateScreen(Screen[None]):
         undo = adjudication.undo if kind == "undo" else adjudication.redo
         self.submit(kind, lambda service: undo(service, ctx), None, kind)
         self.refresh_progress()
-
-    def action_guidelines(self) -> None:
-        """The session's written guidelines, at the group the annotators disagree on."""
-        scheme = self.adjudicator_app.scheme
-        group = self.query_one(LabelBar).focus_group
-        title = f"{scheme.name} v{scheme.version}"
-        self.app.push_screen(GuidelinesScreen(scheme.guidelines_text, group, title))
-
-    def on_label_bar_key_clicked(self, message: LabelBar.KeyClicked) -> None:
-        """A click on a choice is the same as its key."""
-        self.press(message.key)

@@ -8,19 +8,18 @@ what the commit returns is what finally shows as saved.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from annotator.domain import ArticleInfo, ArticleView, ChangeResult, Progress
 from annotator.service import Context, Service
-from annotator.tui.saver import Job, Saver
-from annotator.tui.screens.guidelines import GuidelinesScreen
+from annotator.tui.saver import Job
+from annotator.tui.screens.labelling import LabellingScreen
 from annotator.tui.screens.note import NoteScreen
 from annotator.tui.state import ArticleState, marker_width
 from annotator.tui.widgets.article_view import ArticleView as TextView
@@ -45,7 +44,7 @@ def _undo(ctx: Context, redo: bool, service: Service) -> Located | None:
     return change, service.article_of_unit(change.state.unit_id)
 
 
-class AnnotateScreen(Screen[None]):
+class AnnotateScreen(LabellingScreen):
     """One article, one annotator: keys from the scheme label, navigation keys move."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -73,7 +72,6 @@ class AnnotateScreen(Screen[None]):
         self.ref, self.unit_id = ref, unit_id
         self.state: ArticleState | None = None
         self.base = Progress(0, 0)
-        self.rejected: str | None = None
         self._dirty: set[int] = set()
         self._flush_timer: Timer | None = None
 
@@ -206,9 +204,7 @@ class AnnotateScreen(Screen[None]):
         overall = Progress(self.base.labeled + article.labeled, self.base.total + article.total)
         extra = "all units (H)" if state.include_all else ""
         self.query_one(StatusLine).update_status(article=article, overall=overall, extra=extra)
-        saver = self.annotator_app.saver
-        bar = self.query_one(LabelBar)
-        bar.show_saving(saver.pending, saver.failing, saver.attempt, self.rejected)
+        self.show_save_state()
 
     def move(self, index: int | None) -> None:
         """Put the cursor on unit ``index`` (None: stay)."""
@@ -219,13 +215,6 @@ class AnnotateScreen(Screen[None]):
         self.refresh_unit()
 
     # -- labelling -------------------------------------------------------------------------
-
-    def on_key(self, event: events.Key) -> None:
-        """Scheme keys label the current unit."""
-        if event.character and event.character in self.annotator_app.key_map:
-            event.stop()
-            event.prevent_default()
-            self.press(event.character)
 
     def press(self, key: str) -> None:
         """Apply a scheme key: predict it, queue the commit, advance when the unit is done."""
@@ -239,15 +228,8 @@ class AnnotateScreen(Screen[None]):
         was_done = state.progress()
         new = state.predict_key(unit.id, key)
         self.query_one(LabelBar).set_focus_group(group)
-        ctx = app.ctx
-        app.saver.submit(
-            Job(
-                f"{key} on unit {unit.idx + 1}",
-                lambda service: service.press(ctx, unit.id, key),
-                target=self,
-                unit_id=unit.id,
-            )
-        )
+        ctx, describe = app.ctx, f"{key} on unit {unit.idx + 1}"
+        self.submit(describe, lambda service: service.press(ctx, unit.id, key), unit.id)
         self._dirty.add(state.cursor)
         single = app.scheme.group(group).kind == "single"
         if single and new.get(group) is not None and state.is_complete(unit.id):
@@ -262,10 +244,9 @@ class AnnotateScreen(Screen[None]):
                     state.cursor = nxt
         self.refresh_unit(defer=True)
 
-    def on_saver_committed(self, message: Saver.Committed) -> None:
-        """A change is in the database: show it as saved."""
-        state, job, result = self.state, message.job, message.result
-        self.rejected = None
+    def saved(self, job: Job, result: Any) -> None:
+        """A change is in the database: show it as saved (an undo or redo also moves there)."""
+        state = self.state
         if state is None:
             return
         if job.kind in ("press", "note"):
@@ -292,21 +273,15 @@ class AnnotateScreen(Screen[None]):
         state.commit(change.state, counted=False)
         self.move(index)
 
-    def on_saver_failed(self, message: Saver.Failed) -> None:
-        """Say plainly that a change is NOT saved (and is being retried)."""
-        job, state = message.job, self.state
-        if message.permanent:
-            self.rejected = message.error
-            if state is not None and job.unit_id in state.index_of:
-                state.reject(job.unit_id)
-                self.refresh_unit(state.index_of[job.unit_id])
-            self.notify(f"NOT SAVED ({job.describe}): {message.error}", severity="error")
-        elif message.attempt == 1:
-            self.notify(
-                f"NOT SAVED — {message.error}. Retrying until it is saved; keep working.",
-                severity="error",
-                timeout=6,
-            )
+    def reject(self, unit_id: int) -> None:
+        """A change was refused: show the unit as it is in the database."""
+        state = self.state
+        if state is not None and unit_id in state.index_of:
+            state.reject(unit_id)
+            self.refresh_unit(state.index_of[unit_id])
+
+    def redraw(self) -> None:
+        """Redraw the cursor's unit, the bars and the save status."""
         self.refresh_unit()
 
     # -- actions ---------------------------------------------------------------------------
@@ -336,8 +311,7 @@ class AnnotateScreen(Screen[None]):
     def action_history(self, kind: str) -> None:
         """``undo`` this annotator's latest change (anywhere) or ``redo`` the latest undone."""
         ctx, redo = self.annotator_app.ctx, kind == "redo"
-        job = Job(kind, lambda service: _undo(ctx, redo, service), target=self, kind=kind)
-        self.annotator_app.saver.submit(job)
+        self.submit(kind, lambda service: _undo(ctx, redo, service), None, kind)
         self.refresh_status()
 
     def action_note(self) -> None:
@@ -357,18 +331,10 @@ class AnnotateScreen(Screen[None]):
                 return
             state.predict_note(unit.id, note)
             describe = f"note on unit {unit.idx + 1}"
-            job = Job(describe, lambda svc: svc.set_note(ctx, unit.id, note), self, unit.id, "note")
-            self.annotator_app.saver.submit(job)
+            self.submit(describe, lambda svc: svc.set_note(ctx, unit.id, note), unit.id, "note")
             self.refresh_unit(state.index_of[unit.id])
 
         self.app.push_screen(NoteScreen(state.note(unit.id), where, unit.text), save)
-
-    def action_guidelines(self) -> None:
-        """The written guidelines, at the focused group."""
-        scheme = self.annotator_app.scheme
-        group = self.query_one(LabelBar).focus_group
-        title = f"{scheme.name} v{scheme.version}"
-        self.app.push_screen(GuidelinesScreen(scheme.guidelines_text, group, title))
 
     def action_toggle_all(self) -> None:
         """Make headings, datelines and boilerplate navigable (and labelable), or skip them."""
@@ -393,7 +359,3 @@ class AnnotateScreen(Screen[None]):
             self.move(message.index)
         else:
             self.notify(SKIPPED)
-
-    def on_label_bar_key_clicked(self, message: LabelBar.KeyClicked) -> None:
-        """A click on a choice is the same as its key."""
-        self.press(message.key)
