@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -113,10 +114,14 @@ class Service:
     def _key(self, session: Session, ctx: Context) -> lq.LabelKey:
         annotator_id = self._annotator_ids.get(ctx.annotator)
         if annotator_id is None:
-            found = q.annotator_id(session, check_name(ctx.annotator))
+            name = check_name(ctx.annotator)
+            found = q.annotator_id(session, name, create=False)
+            if found is not None:  # committed: safe to remember
+                self._annotator_ids[ctx.annotator] = found
+            else:  # created in this transaction, which may yet roll back: not cached
+                found = q.annotator_id(session, name)
             assert found is not None
             annotator_id = found
-            self._annotator_ids[ctx.annotator] = annotator_id
         if ctx.session:
             self._campaign(session, ctx)
         return lq.LabelKey(annotator_id, ctx.scheme.hash, ctx.session)
@@ -254,7 +259,7 @@ class Service:
 
         def run(session: Session) -> ChangeResult:
             lkey = self._key(session, ctx)
-            current = lq.get_annotation(session, lkey, unit_id)
+            current = lq.current_labels(session, lkey, unit_id)
             labels = current.labels if current else ctx.scheme.empty_labels()
             new = ctx.scheme.apply_key(labels, key)
             return self._write_state(
@@ -275,7 +280,7 @@ class Service:
 
         def run(session: Session) -> ChangeResult:
             lkey = self._key(session, ctx)
-            current = lq.get_annotation(session, lkey, unit_id)
+            current = lq.current_labels(session, lkey, unit_id)
             return self._write_state(
                 session,
                 lkey,
@@ -294,7 +299,7 @@ class Service:
 
         def run(session: Session) -> ChangeResult:
             lkey = self._key(session, ctx)
-            current = lq.get_annotation(session, lkey, unit_id)
+            current = lq.current_labels(session, lkey, unit_id)
             labels = current.labels if current else ctx.scheme.empty_labels()
             return self._write_state(session, lkey, ctx, unit_id, labels, cleaned, current=current)
 
@@ -311,27 +316,33 @@ class Service:
         *,
         kind: str = "edit",
         target_id: int | None = None,
-        current: object = ...,
+        current: lq.Stored | EllipsisType | None = ...,
     ) -> ChangeResult:
         allowed = self._allowed(session, ctx, key)
-        if allowed is not None or current is None or current is ...:
-            # A unit with a label of ours exists (foreign key); otherwise look it up.
+        if allowed is not None:  # in a campaign: only units of the articles assigned to us
             article_id = q.article_id_of_unit(session, unit_id)
             if article_id is None:
                 raise ServiceError(f"no unit with id {unit_id}")
-            if allowed is not None and article_id not in allowed:
+            if article_id not in allowed:
                 self._check_article(session, ctx, key, article_id, f"unit {unit_id}")
-        return lq.apply_change(
-            session,
-            key,
-            unit_id,
-            labels,
-            note,
-            complete=ctx.scheme.is_complete(labels),
-            kind=kind,
-            target_id=target_id,
-            current=current,
-        )
+        try:
+            return lq.apply_change(
+                session,
+                key,
+                unit_id,
+                labels,
+                note,
+                complete=ctx.scheme.is_complete(labels),
+                kind=kind,
+                target_id=target_id,
+                current=current,
+            )
+        except IntegrityError as exc:
+            # No separate look-up for the unit: the foreign key refuses a unit that does not
+            # exist, which keeps the write lock held for one statement less.
+            if _missing_reference(exc):
+                raise ServiceError(f"no unit with id {unit_id}") from None
+            raise
 
     def undo(self, ctx: Context) -> ChangeResult | None:
         """Reverse this annotator's latest edit not yet undone; None when there is none."""
@@ -364,6 +375,11 @@ class Service:
             )
 
         return self.write(run)
+
+
+def _missing_reference(exc: IntegrityError) -> bool:
+    """True when a foreign key refused a write (SQLite and PostgreSQL)."""
+    return "foreign key" in str(getattr(exc, "orig", exc)).lower()
 
 
 def _transient(exc: Exception) -> bool:

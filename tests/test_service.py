@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -143,3 +144,69 @@ def test_unknown_article_and_unit(seeded: Service, alice: Context) -> None:
         seeded.article(alice, "nope")
     with pytest.raises(ServiceError, match="no unit"):
         seeded.press(alice, 999999, "a")
+
+
+def test_unknown_unit_is_refused_and_nothing_written(
+    seeded: Service, alice: Context, db_state: Callable[[], str]
+) -> None:
+    before = db_state()
+    for change in (
+        lambda: seeded.press(alice, 999999, "a"),
+        lambda: seeded.set_labels(alice, 999999, {"claim_type": "editorial"}),
+        lambda: seeded.set_note(alice, 999999, "check this"),
+    ):
+        with pytest.raises(ServiceError) as info:
+            change()
+        assert str(info.value) == "no unit with id 999999"
+    assert db_state() == before
+
+
+def test_a_refused_first_change_does_not_mix_up_annotators(
+    seeded: Service, alice: Context, scheme: Scheme
+) -> None:
+    # alice's first request fails and rolls back the row that named her; the next
+    # annotator created must not be taken for her (nor she for them) afterwards
+    with pytest.raises(ServiceError, match="no unit with id"):
+        seeded.press(alice, 999999, "a")
+    unit = _first_sentences(seeded, Context("bob", scheme), 1)[0]
+    seeded.press(Context("bob", scheme), unit, "e")
+    seeded.press(alice, unit, "a")
+    rows = _rows(
+        seeded,
+        "SELECT a.name, n.labels FROM annotation n JOIN annotator a ON a.id = n.annotator_id "
+        "ORDER BY a.name",
+    )
+    assert [(name, _json(labels)["claim_type"]) for name, labels in rows] == [
+        ("alice", "attributed"),
+        ("bob", "editorial"),
+    ]
+
+
+def test_change_results_are_what_was_committed(seeded: Service, alice: Context) -> None:
+    unit = _first_sentences(seeded, alice, 1)[0]
+    first = seeded.press(alice, unit, "a")  # a new label
+    second = seeded.set_note(alice, unit, "quote checked")  # a change to it
+    undone = seeded.undo(alice)
+    assert undone is not None
+    attributed = {"claim_type": "attributed", "flags": []}
+    assert (first.kind, first.state.labels, first.state.note) == ("edit", attributed, None)
+    assert (second.kind, second.state.note) == ("edit", "quote checked")
+    assert (undone.kind, undone.state.labels, undone.state.note) == ("undo", attributed, None)
+    events = _rows(
+        seeded,
+        "SELECT id, kind, layer, target_id, before, after, note_before, note_after "
+        "FROM annotation_event ORDER BY id",
+    )
+    assert [(e[0], e[1], e[2], e[3], e[6], e[7]) for e in events] == [
+        (first.event_id, "edit", "annotation", None, None, None),
+        (second.event_id, "edit", "annotation", None, None, "quote checked"),
+        (undone.event_id, "undo", "annotation", second.event_id, "quote checked", None),
+    ]
+    assert events[0][4] is None
+    assert [_json(e[5]) for e in events] == [attributed] * 3
+    assert [_json(e[4]) for e in events[1:]] == [attributed] * 2
+    stored = seeded.article(alice, "003_490b98aef62dcad9").labels[unit]
+    assert (stored.labels, stored.note) == (undone.state.labels, undone.state.note)
+    assert stored.updated_at is not None and undone.state.updated_at is not None
+    assert stored.updated_at.replace(tzinfo=None) == undone.state.updated_at.replace(tzinfo=None)
+    assert _rows(seeded, "SELECT complete FROM annotation") in ([(1,)], [(True,)])

@@ -2,7 +2,9 @@
 
 Nothing here runs at import time; :func:`open_store` creates the engine when a
 command needs it. SQLite runs in WAL mode with foreign keys on, a busy timeout and
-``synchronous=FULL`` so that a committed label survives a crash or power loss.
+``synchronous=FULL`` so that a committed label survives a crash or power loss. Writers
+of a SQLite file queue on a fair lock (:mod:`annotator.store.writelock`) before
+``BEGIN IMMEDIATE`` instead of polling SQLite's busy handler.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -21,6 +23,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
+
+from annotator.store.writelock import Hold, WriterLock
 
 DEFAULT_URL = "sqlite:///annotations.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -58,6 +62,24 @@ def sqlite_path(url: URL) -> str | None:
     return database
 
 
+def _read_only(url: URL) -> bool:
+    """True for a SQLite URL that opens the file read-only (``mode=ro`` or ``immutable=1``)."""
+    options = {key: str(value).lower() for key, value in url.query.items()}
+    if url.database and "?" in url.database:  # the query of a file: URI inside the path
+        for part in url.database.partition("?")[2].split("&"):
+            key, _, value = part.partition("=")
+            options[key] = value.lower()
+    return options.get("mode") == "ro" or options.get("immutable") in {"1", "true"}
+
+
+def writer_lock(url: URL) -> WriterLock | None:
+    """The writer queue of a SQLite file URL; None for other backends, memory or read-only."""
+    database = sqlite_path(url)
+    if database is None or _read_only(url):
+        return None
+    return WriterLock(database)
+
+
 def _parse(url: str) -> URL:
     try:
         return make_url(url)
@@ -84,9 +106,15 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
 
 def _sqlite_begin(conn: Any) -> None:
     # A writing transaction starts with BEGIN IMMEDIATE: it takes the write lock up front, so
-    # concurrent writers queue on the busy timeout instead of failing with "database is locked"
-    # when a read upgrades to a write. Readers use a deferred BEGIN and never block writers (WAL).
-    if conn.get_execution_options().get("annotator_write", False):
+    # concurrent writers queue instead of failing with "database is locked" when a read
+    # upgrades to a write. They queue first on the session's writer lock (FIFO-ish, in the
+    # kernel), then on the busy timeout only for writers that do not use it (other programs).
+    # Readers use a deferred BEGIN and never block writers (WAL).
+    options = conn.get_execution_options()
+    if options.get("annotator_write", False):
+        hold: Hold | None = options.get("annotator_writer_hold")
+        if hold is not None:
+            hold.take()
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
@@ -139,21 +167,30 @@ class Store:
 
     url: str
     engine: Engine
+    writer_lock: WriterLock | None = field(default=None, repr=False)
+    """The writer queue of a SQLite file (None: PostgreSQL, in-memory or read-only)."""
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error.
 
-        ``write=False`` opens a read transaction that never waits for writers.
+        ``write=False`` opens a read transaction that never waits for writers. On a SQLite
+        file a write transaction holds the writer lock from its ``BEGIN`` until after its
+        commit or rollback, released on every path (errors and interrupts included).
         """
-        bind = self.engine.execution_options(annotator_write=write)
-        with Session(bind, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        hold = self.writer_lock.hold() if write and self.writer_lock is not None else None
+        bind = self.engine.execution_options(annotator_write=write, annotator_writer_hold=hold)
+        try:
+            with Session(bind, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if hold is not None:
+                hold.release()
 
     @property
     def is_sqlite(self) -> bool:
@@ -161,8 +198,10 @@ class Store:
         return self.engine.dialect.name == "sqlite"
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection (and the writer lock file if no one uses it)."""
         self.engine.dispose()
+        if self.writer_lock is not None:
+            self.writer_lock.remove()
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> Store:
@@ -189,7 +228,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
         raise StoreError(_explain(where, exc)) from None
-    return Store(url=resolved, engine=engine)
+    return Store(url=resolved, engine=engine, writer_lock=writer_lock(parsed))
 
 
 def database_name(parsed: URL) -> str:

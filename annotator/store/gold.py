@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Table
+from sqlmodel import Session, SQLModel, col, select
 
 from annotator.domain import ChangeResult, Labels, LabelState
-from annotator.store.labels import LabelKey, redo_target, undo_target
-from annotator.store.models import AnnotationEvent, Gold, utcnow
+from annotator.store.labels import LabelKey, redo_target, stored, undo_target, write_change
+from annotator.store.models import Gold, utcnow
 
 LAYER = "gold"
+GOLD: Table = SQLModel.metadata.tables["gold"]
 
 
 def gold_for_units(
@@ -47,53 +49,23 @@ def set_gold(
     target_id: int | None = None,
 ) -> ChangeResult:
     """Write (or with ``labels=None`` remove) the gold label of a unit, with its event."""
+    identity = {"unit_id": unit_id, "scheme_hash": key.scheme_hash, "session": key.session}
     now = utcnow()
-    gold = session.exec(
-        select(Gold).where(
-            Gold.unit_id == unit_id,
-            Gold.scheme_hash == key.scheme_hash,
-            Gold.session == key.session,
-        )
-    ).first()
-    before = dict(gold.labels) if gold is not None else None
-    note_before = gold.note if gold is not None else None
-    if labels is None:
-        if gold is not None:
-            session.delete(gold)
-    elif gold is None:
-        gold = Gold(
-            unit_id=unit_id,
-            scheme_hash=key.scheme_hash,
-            session=key.session,
-            labels=labels,
-            note=note,
-            adjudicator_id=key.annotator_id,
-            updated_at=now,
-        )
-        session.add(gold)
-    else:
-        gold.labels, gold.note = labels, note
-        gold.adjudicator_id, gold.updated_at = key.annotator_id, now
-        session.add(gold)
-    event = AnnotationEvent(
-        annotator_id=key.annotator_id,
-        unit_id=unit_id,
-        scheme_hash=key.scheme_hash,
-        session=key.session,
+    return write_change(
+        session,
+        GOLD,
+        identity,
+        stored(session, GOLD, identity),
+        labels,
+        note,
+        key=key,
         kind=kind,
         layer=LAYER,
         target_id=target_id,
-        before=before,
-        after=labels,
-        note_before=note_before,
-        note_after=note,
-        at=now,
+        values={"adjudicator_id": key.annotator_id, "updated_at": now},
+        inserted={},
+        now=now,
     )
-    session.add(event)
-    session.flush()
-    assert event.id is not None
-    state = LabelState(unit_id, dict(labels or {}), note if labels is not None else None, now)
-    return ChangeResult(state=state, event_id=event.id, kind=kind)
 
 
 def undo_gold(session: Session, key: LabelKey) -> ChangeResult | None:

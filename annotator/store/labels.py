@@ -3,19 +3,29 @@
 Every change writes the new annotation state and one :class:`AnnotationEvent` in the
 caller's transaction. Undo and redo stacks are rebuilt from the event log, so they
 work across restarts and never depend on in-memory state.
+
+Changes are written with SQLAlchemy Core statements (no ORM objects, no flush): a change
+runs inside the database's write lock, so it must hold it as briefly as it can.
+:func:`stored` and :func:`write_change` serve gold labels (:mod:`annotator.store.gold`) too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from types import EllipsisType
+from typing import Any, NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import Table, delete, func, insert, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from annotator.domain import ChangeResult, Labels, LabelState, Progress
 from annotator.store.models import Annotation, AnnotationEvent, Unit, utcnow
+
+ANNOTATION: Table = SQLModel.metadata.tables["annotation"]
+EVENT: Table = SQLModel.metadata.tables["annotation_event"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +46,100 @@ def _state(annotation: Annotation) -> LabelState:
     )
 
 
-def get_annotation(session: Session, key: LabelKey, unit_id: int) -> Annotation | None:
-    """The annotation row of ``key`` on ``unit_id``, if any."""
-    return session.exec(
-        select(Annotation).where(
-            Annotation.annotator_id == key.annotator_id,
-            Annotation.unit_id == unit_id,
-            Annotation.scheme_hash == key.scheme_hash,
-            Annotation.session == key.session,
+class Stored(NamedTuple):
+    """What a change starts from: the stored row's id, labels and note."""
+
+    row_id: int
+    labels: Labels
+    note: str | None
+
+
+def stored(session: Session, table: Table, identity: Mapping[str, Any]) -> Stored | None:
+    """The row of ``table`` (annotation or gold) whose columns equal ``identity``, if any."""
+    query = sa_select(table.c.id, table.c.labels, table.c.note).where(
+        *(table.c[name] == value for name, value in identity.items())
+    )
+    row = session.execute(query).first()
+    return None if row is None else Stored(int(row[0]), dict(row[1]), row[2])
+
+
+def _identity(key: LabelKey, unit_id: int) -> dict[str, Any]:
+    return {
+        "annotator_id": key.annotator_id,
+        "unit_id": unit_id,
+        "scheme_hash": key.scheme_hash,
+        "session": key.session,
+    }
+
+
+def current_labels(session: Session, key: LabelKey, unit_id: int) -> Stored | None:
+    """The stored labels and note of ``key`` on ``unit_id``, if any."""
+    return stored(session, ANNOTATION, _identity(key, unit_id))
+
+
+def write_change(
+    session: Session,
+    table: Table,
+    identity: Mapping[str, Any],
+    current: Stored | None,
+    labels: Labels | None,
+    note: str | None,
+    *,
+    key: LabelKey,
+    kind: str,
+    layer: str,
+    target_id: int | None,
+    values: Mapping[str, Any],
+    inserted: Mapping[str, Any],
+    now: datetime,
+) -> ChangeResult:
+    """Write one unit's new state to ``table`` and append the event that records it.
+
+    ``current`` is the row as read (None: there is none). With ``labels`` the row is
+    inserted (``identity``, ``inserted`` and ``values`` columns) or updated (``values``);
+    ``labels=None`` deletes it. Raises the driver's ``IntegrityError`` if the unit does
+    not exist (foreign key).
+    """
+    connection = session.connection()
+    if labels is None:
+        if current is not None:
+            connection.execute(delete(table).where(table.c.id == current.row_id))
+    elif current is None:
+        connection.execute(
+            insert(table), {**identity, **inserted, **values, "labels": labels, "note": note}
         )
-    ).first()
+    else:
+        connection.execute(
+            update(table)
+            .where(table.c.id == current.row_id)
+            .values(**values, labels=labels, note=note)
+        )
+    result = connection.execute(
+        insert(EVENT),
+        {
+            "annotator_id": key.annotator_id,
+            "unit_id": identity["unit_id"],
+            "scheme_hash": key.scheme_hash,
+            "session": key.session,
+            "kind": kind,
+            "layer": layer,
+            "target_id": target_id,
+            "before": None if current is None else current.labels,
+            "after": labels,
+            "note_before": None if current is None else current.note,
+            "note_after": note,
+            "at": now,
+        },
+    )
+    event_id = result.inserted_primary_key
+    assert event_id is not None and event_id[0] is not None
+    state = LabelState(
+        unit_id=identity["unit_id"],
+        labels=dict(labels or {}),
+        note=note if labels is not None else None,
+        updated_at=now,
+    )
+    return ChangeResult(state=state, event_id=int(event_id[0]), kind=kind)
 
 
 def labels_for_units(
@@ -75,61 +169,31 @@ def apply_change(
     complete: bool,
     kind: str = "edit",
     target_id: int | None = None,
-    current: Annotation | object | None = ...,
+    current: Stored | EllipsisType | None = ...,
 ) -> ChangeResult:
     """Write the new state of one unit and the event that records the change.
 
-    ``current`` is the annotation row when the caller has already read it (None: there
-    is none); left out, it is read here.
+    ``current`` is what :func:`current_labels` returned when the caller has already read
+    it (None: there is no label yet); left out, it is read here. Raises the driver's
+    ``IntegrityError`` when no unit has the id ``unit_id``.
     """
+    identity = _identity(key, unit_id)
     now = utcnow()
-    annotation = (
-        get_annotation(session, key, unit_id)
-        if current is ...
-        else current
-        if isinstance(current, Annotation)
-        else None
-    )
-    before: Labels | None = None
-    note_before: str | None = None
-    if annotation is None:
-        annotation = Annotation(
-            annotator_id=key.annotator_id,
-            unit_id=unit_id,
-            scheme_hash=key.scheme_hash,
-            session=key.session,
-            labels=labels,
-            complete=complete,
-            note=note,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(annotation)
-    else:
-        before = dict(annotation.labels)
-        note_before = annotation.note
-        annotation.labels = labels
-        annotation.note = note
-        annotation.complete = complete
-        annotation.updated_at = now
-        session.add(annotation)
-    event = AnnotationEvent(
-        annotator_id=key.annotator_id,
-        unit_id=unit_id,
-        scheme_hash=key.scheme_hash,
-        session=key.session,
+    return write_change(
+        session,
+        ANNOTATION,
+        identity,
+        stored(session, ANNOTATION, identity) if current is ... else current,
+        labels,
+        note,
+        key=key,
         kind=kind,
+        layer="annotation",
         target_id=target_id,
-        before=before,
-        after=labels,
-        note_before=note_before,
-        note_after=note,
-        at=now,
+        values={"complete": complete, "updated_at": now},
+        inserted={"created_at": now},
+        now=now,
     )
-    session.add(event)
-    session.flush()
-    assert event.id is not None
-    return ChangeResult(state=_state(annotation), event_id=event.id, kind=kind)
 
 
 def _stacks(
