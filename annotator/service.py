@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from annotator.domain import (
-    ArticleInfo,
     ArticleView,
     ChangeResult,
     ImportReport,
@@ -32,7 +31,9 @@ from annotator.scheme import Scheme
 from annotator.store import articles as q
 from annotator.store import campaigns as cq
 from annotator.store import labels as lq
+from annotator.store import listing
 from annotator.store.engine import Store, open_store
+from annotator.store.listing import ArticleRows
 from annotator.store.models import Campaign
 
 T = TypeVar("T")
@@ -179,18 +180,24 @@ class Service:
         """Counts of articles, units, duplicates, annotators and labels."""
         return self.read(lambda s: q.status(s, self.store.url))
 
-    def articles(self, ctx: Context) -> list[tuple[ArticleInfo, Progress]]:
-        """Every article with the annotator's progress on it.
+    def articles(self, ctx: Context) -> ArticleRows:
+        """Every article with the annotator's progress on it, as compact columns
+        (:class:`~annotator.store.listing.ArticleRows`; indexing gives ``(ArticleInfo,
+        Progress)``).
 
         In a session: only the articles assigned to the annotator, in their order.
         """
 
-        def run(session: Session) -> list[tuple[ArticleInfo, Progress]]:
+        def run(session: Session) -> ArticleRows:
             key = self._key(session, ctx)
-            per = lq.progress_by_article(session, key, LABELED_ROLES)
-            allowed = self._allowed(session, ctx, key)
-            listed = q.list_articles(session, allowed)
-            return [(a, per.get(a.id, Progress(0, 0))) for a in listed]
+            return listing.article_rows(
+                session,
+                annotator_id=key.annotator_id,
+                scheme_hash=key.scheme_hash,
+                session_name=key.session,
+                roles=LABELED_ROLES,
+                ids=self._allowed(session, ctx, key),
+            )
 
         return self.write(run)
 
@@ -248,7 +255,14 @@ class Service:
         def run(session: Session) -> Progress:
             key = self._key(session, ctx)
             ids = article_ids if article_ids is not None else self._allowed(session, ctx, key)
-            return lq.progress(session, key, article_ids=ids, roles=LABELED_ROLES)
+            return listing.progress_over(
+                session,
+                annotator_id=key.annotator_id,
+                scheme_hash=key.scheme_hash,
+                session_name=key.session,
+                roles=LABELED_ROLES,
+                article_ids=ids,
+            )
 
         return self.write(run)
 

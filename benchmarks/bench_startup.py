@@ -6,14 +6,16 @@ inserts, cached in ``benchmarks/.data/`` (git-ignored).
 
 Method: the real command, ``annotator annotate --db DB --as alice``, runs in a fresh process
 on a pseudo-terminal (120x40, the real terminal driver, ``TEXTUAL_FPS=120`` as the command
-sets it). ``alice`` has no labels, so the app opens on the article list, a ``DataTable`` of
-all 100,000 articles with her progress — the heavier of the two ways the app starts (with a
-last article it opens that article instead). The clock starts just before the process is
-forked and stops at the first frame the app hands to the terminal after the list has been
-filled (``ArticlesScreen.show_rows``, hooked in the child), the first frame on which the user
-can pick an article; the child then exits. The baseline is a minimal Textual app (one
-``Static``) started the same way, timed to its first frame. Each is started 5 times,
-alternating, after one untimed start of each (warm file cache); the medians are reported.
+sets it). ``alice`` has no labels, so the app opens on the article list (``ArticleList``, a
+virtual Line-API list) of all 100,000 articles with her progress — the heavier of the two
+ways the app starts (with a last article it opens that article instead). The clock starts
+just before the process is forked and stops at the first frame the app hands to the terminal
+after the list has been filled (``ArticlesScreen.show_rows``, hooked in the child: it hands
+all 100,000 rows to the list), the first frame on which the user can pick an article — it
+shows the first screenful of articles; the child then exits. The baseline is a minimal
+Textual app (one ``Static``) started the same way, timed to its first frame. Each is started
+5 times, alternating, after one untimed start of each (warm file cache); the medians are
+reported.
 Peak memory is the child's peak resident set size (``VmHWM`` of ``/proc/self/status``, read
 as the child exits), beside the minimal app's. Not ``ru_maxrss``: a child forked from this
 (by then large) benchmark process keeps the parent's high-water mark across ``exec``.

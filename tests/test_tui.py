@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, MarkdownViewer, Static
+from textual.widgets import Input, MarkdownViewer, Static
 
 from annotator.scheme import Scheme
 from annotator.service import Service, ServiceError
@@ -22,6 +22,7 @@ from annotator.tui.screens.articles import ArticlesScreen
 from annotator.tui.screens.guidelines import GuidelinesScreen
 from annotator.tui.screens.name import NameScreen
 from annotator.tui.state import Mark, marker, marker_width
+from annotator.tui.widgets.article_list import ArticleList
 from annotator.tui.widgets.article_view import ArticleView
 from annotator.tui.widgets.label_bar import LabelBar
 
@@ -87,6 +88,14 @@ def claim(value: str | None, *flags: str) -> dict[str, Any]:
     return {"claim_type": value, "flags": list(flags)}
 
 
+def list_lines(app: AnnotatorApp) -> list[str]:
+    """The article list as on screen: the header line, then one line per visible article."""
+    widget = app.screen.query_one(ArticleList)
+    height = widget.scrollable_content_region.height
+    lines = [widget.render_line(y).text.rstrip() for y in range(height)]
+    return [line for line in lines if line]
+
+
 def screen_of(app: AnnotatorApp) -> AnnotateScreen:
     """The annotation screen (asserting it is the one shown)."""
     assert isinstance(app.screen, AnnotateScreen), app.screen
@@ -112,7 +121,7 @@ async def test_name_screen_checks_the_name_inline(seeded: Service, scheme: Schem
         await pilot.press(*"alice", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ArticlesScreen)
-        assert app.screen.query_one(DataTable).row_count == 5
+        assert app.screen.query_one(ArticleList).row_count == 5
     assert query(seeded, "SELECT name FROM annotator") == [("alice",)]
 
 
@@ -375,12 +384,13 @@ async def test_list_filters_and_opens(seeded: Service, scheme: Scheme) -> None:
     app = make_app(seeded, scheme, annotator="alice")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 5
-        dup = str(table.get_row("1")[4])
-        assert dup.startswith("≈ dup of 001_")
+        lines = list_lines(app)
+        assert lines[0].split() == ["article", "title", "units", "labeled", "duplicate"]
+        assert len(lines) == 6
+        dup = next(line for line in lines if line.startswith(" 000_"))
+        assert dup.endswith("≈ dup of 001_072d…")
         await pilot.press("slash", *"kyiv refusal")
-        assert table.row_count == 1
+        assert [line.split()[0] for line in list_lines(app)[1:]] == [A003]
         await pilot.press("enter", "enter")
         await settle(app, pilot)
         state = screen_of(app).state

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from annotator import sessions
 from annotator.cli import main
@@ -24,9 +24,11 @@ from annotator.tui.app import AnnotatorApp
 from annotator.tui.base import SavingApp
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.articles import ArticlesScreen
+from annotator.tui.widgets.article_list import ArticleList
 from annotator.tui.widgets.label_bar import LabelBar
 from annotator.tui.widgets.status_line import StatusLine
 from tests.conftest import SCHEME_PATH
+from tests.test_tui import list_lines
 
 A001, A003, A004 = "001_072d0af660637b2d", "003_490b98aef62dcad9", "004_39dcb224b8f820fa"
 SIZE = (110, 34)
@@ -128,8 +130,7 @@ async def test_only_assigned_articles_in_order_and_labels_land_in_the_session(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, ArticlesScreen)
-        table = app.screen.query_one(DataTable)
-        rows = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        rows = [line.split()[0] for line in list_lines(app)[1:]]
         assert rows == assigned(db_url, "alice") == [A004, A001]
         title = str(app.screen.query_one("#articles-title", Static).render())
         assert title.startswith(" alice · session s1 · blind · 2 articles")
@@ -189,7 +190,7 @@ async def test_annotator_outside_the_session_is_told_why_the_list_is_empty(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, ArticlesScreen)
-        assert app.screen.query_one(DataTable).row_count == 0
+        assert app.screen.query_one(ArticleList).row_count == 0
         empty = str(app.screen.query_one("#articles-empty", Static).render())
         assert "No articles assigned to dave in session s1" in empty
     assert annotation_rows(db_url) == []

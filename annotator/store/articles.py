@@ -1,4 +1,7 @@
-"""Queries over articles, units and annotators; each takes a session and returns domain objects."""
+"""Queries over articles, units and annotators; each takes a session and returns domain objects.
+
+The article list with an annotator's progress is in :mod:`annotator.store.listing`.
+"""
 
 from __future__ import annotations
 

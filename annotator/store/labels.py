@@ -11,18 +11,18 @@ runs inside the database's write lock, so it must hold it as briefly as it can.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import EllipsisType
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, insert, update
+from sqlalchemy import Table, delete, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from annotator.domain import ChangeResult, Labels, LabelState, Progress
-from annotator.store.models import Annotation, AnnotationEvent, Unit, utcnow
+from annotator.domain import ChangeResult, Labels, LabelState
+from annotator.store.models import Annotation, AnnotationEvent, utcnow
 
 ANNOTATION: Table = SQLModel.metadata.tables["annotation"]
 EVENT: Table = SQLModel.metadata.tables["annotation_event"]
@@ -239,62 +239,6 @@ def redo_target(
     """The undone edit that a redo would re-apply now, if any."""
     _, redo = _stacks(session, key, layer)
     return session.get(AnnotationEvent, redo[-1]) if redo else None
-
-
-def progress(
-    session: Session,
-    key: LabelKey,
-    *,
-    article_ids: Iterable[int] | None = None,
-    roles: Sequence[str] = ("sentence",),
-) -> Progress:
-    """Complete labels of ``key`` over units with ``roles`` (of ``article_ids``, or all)."""
-    total_q = select(func.count()).select_from(Unit).where(col(Unit.role).in_(list(roles)))
-    done_q = (
-        select(func.count())
-        .select_from(Annotation)
-        .join(Unit, col(Unit.id) == col(Annotation.unit_id))
-        .where(
-            col(Annotation.annotator_id) == key.annotator_id,
-            col(Annotation.scheme_hash) == key.scheme_hash,
-            col(Annotation.session) == key.session,
-            col(Annotation.complete).is_(True),
-            col(Unit.role).in_(list(roles)),
-        )
-    )
-    if article_ids is not None:
-        ids = list(article_ids)
-        total_q = total_q.where(col(Unit.article_id).in_(ids))
-        done_q = done_q.where(col(Unit.article_id).in_(ids))
-    return Progress(labeled=int(session.exec(done_q).one()), total=int(session.exec(total_q).one()))
-
-
-def progress_by_article(
-    session: Session, key: LabelKey, roles: Sequence[str] = ("sentence",)
-) -> dict[int, Progress]:
-    """Per-article progress of ``key`` in one pass (for the article list)."""
-    totals = dict(
-        session.exec(
-            select(Unit.article_id, func.count())
-            .where(col(Unit.role).in_(list(roles)))
-            .group_by(col(Unit.article_id))
-        ).all()
-    )
-    done = dict(
-        session.exec(
-            select(Unit.article_id, func.count())
-            .join(Annotation, col(Annotation.unit_id) == col(Unit.id))
-            .where(
-                col(Annotation.annotator_id) == key.annotator_id,
-                col(Annotation.scheme_hash) == key.scheme_hash,
-                col(Annotation.session) == key.session,
-                col(Annotation.complete).is_(True),
-                col(Unit.role).in_(list(roles)),
-            )
-            .group_by(col(Unit.article_id))
-        ).all()
-    )
-    return {aid: Progress(labeled=int(done.get(aid, 0)), total=int(n)) for aid, n in totals.items()}
 
 
 def last_event(session: Session, key: LabelKey) -> AnnotationEvent | None:

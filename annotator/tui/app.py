@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from textual import events, on, work
 from textual.app import App
 
-from annotator.domain import ArticleInfo
 from annotator.scheme import Scheme
 from annotator.service import Context, Service
+from annotator.store.listing import ArticleRows
 from annotator.tui.base import SavingApp
 from annotator.tui.commands import AnnotatorCommands
 from annotator.tui.screens.annotate import AnnotateScreen
@@ -50,7 +50,8 @@ class AnnotatorApp(SavingApp):
         self.annotator, self.start_article = annotator, article
         self.session, self.blind = session, blind
         self.auto_advance, self.include_all, self.clock = auto_advance, False, clock
-        self.articles: list[ArticleInfo] = []
+        self.articles = ArticleRows()
+        """The listed articles (in a session: the assigned ones), as the list last read them."""
 
     @property
     def ctx(self) -> Context:

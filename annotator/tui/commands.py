@@ -4,7 +4,7 @@ unlabeled, switch annotator, toggle auto-advance."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -56,7 +56,7 @@ def toggle_auto_advance(app: AnnotatorApp) -> None:
 class AnnotatorCommands(Provider):
     """One entry per article plus the app's own commands."""
 
-    rows: list[tuple[ArticleInfo, Progress]]
+    rows: Sequence[tuple[ArticleInfo, Progress]]
 
     @property
     def annotator_app(self) -> AnnotatorApp:

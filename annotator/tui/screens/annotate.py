@@ -16,8 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from annotator.domain import ArticleInfo, ArticleView, ChangeResult, Progress
+from annotator.domain import ArticleView, ChangeResult, Progress
 from annotator.service import Context, Service
+from annotator.store.listing import ArticleRows
 from annotator.tui.saver import Job
 from annotator.tui.screens.labelling import LabellingScreen
 from annotator.tui.screens.note import NoteScreen
@@ -109,9 +110,9 @@ class AnnotateScreen(LabellingScreen):
         app.saver.wait_idle(timeout=2.0)  # so the counts include changes still being saved
         try:
             view = app.service.article(app.ctx, ref)
-            articles = app.articles or [info for info, _ in app.service.articles(app.ctx)]
+            articles = app.articles or app.service.articles(app.ctx)
             # In a session, overall progress is over the assigned articles only.
-            ids = [a.id for a in articles] if app.session else None
+            ids = list(articles.ids) if app.session else None
             overall = app.service.progress(app.ctx, ids)
         except Exception as exc:
             app.call_from_thread(self.load_failed, str(exc))
@@ -128,7 +129,7 @@ class AnnotateScreen(LabellingScreen):
         self,
         view: ArticleView,
         overall: Progress,
-        articles: list[ArticleInfo],
+        articles: ArticleRows,
         unit_id: int | None,
     ) -> None:
         """Put a loaded article on screen with the cursor where the annotator left off."""
@@ -143,7 +144,7 @@ class AnnotateScreen(LabellingScreen):
         self._dirty.clear()
         info = view.article
         dup = f"  ·  ≈ dup of {info.duplicate_of}" if info.duplicate_of else ""
-        position = next((i for i, a in enumerate(articles) if a.id == info.id), 0)
+        position = articles.position(info.id) or 0
         self.query_one("#article-title", Static).update(
             f" {info.external_id}  ·  article {position + 1} of {len(articles)}{dup}  ·  "
             f"{' '.join(info.title.split())}"
@@ -299,12 +300,12 @@ class AnnotateScreen(LabellingScreen):
     def action_article(self, step: int) -> None:
         """Previous or next article in the list."""
         articles = self.annotator_app.articles
-        ids = [a.id for a in articles]
-        if self.state is None or self.ref not in ids:
+        at = articles.position(self.ref) if isinstance(self.ref, int) else None
+        if self.state is None or at is None:
             return
-        i = ids.index(self.ref) + step
-        if 0 <= i < len(ids):
-            self.open(ids[i])
+        i = at + step
+        if 0 <= i < len(articles):
+            self.open(articles.ids[i])
         else:
             self.notify("No more articles that way.", timeout=2)
 
