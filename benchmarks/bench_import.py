@@ -6,6 +6,10 @@ code path (reading, validation, segmentation, near-duplicate detection, inserts,
 WAL with synchronous=FULL). The baseline is ``annotator.segment.segment`` alone on
 the same texts. Target: import ≥ 0.75 × the bare segmenter. A second row shows
 nupunkt alone (no news rules) for reference.
+
+The baseline runs in one process; import segments in ``cpu_count() - 1`` worker
+processes and in the importing process itself (while it also reads, checks and
+writes), so the ratio depends on how many cores are free during the run.
 """
 
 from __future__ import annotations

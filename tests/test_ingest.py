@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from annotator.ingest import MAX_TEXT_BYTES
+from annotator.ingest_pool import Workers, start_workers
+from annotator.segment import Segmenter
 from annotator.service import Service
 from tests.conftest import SEEDS
 
@@ -209,8 +213,24 @@ def test_parallel_segmentation_writes_the_same_units(
         return [tuple(r) for r in rows]
 
     sequential = units(f"sqlite:///{tmp_path / 'seq.db'}")
-    monkeypatch.setattr(ingest, "PARALLEL_MIN_DOCS", 2)
+    # Chunks of two documents: some segmented by the two workers, some by the importer.
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ingest, "CHUNK_DOCS", 2)
     monkeypatch.setattr(ingest.os, "cpu_count", lambda: 3)
     parallel = units(f"sqlite:///{tmp_path / 'par.db'}")
     assert parallel == sequential and len(parallel) > 100
+    monkeypatch.setattr(ingest.os, "cpu_count", lambda: 1)  # no workers, many chunks
+    chunked = units(f"sqlite:///{tmp_path / 'one.db'}")
+    assert chunked == sequential
+
+    def dead_on_arrival(segmenter: Segmenter, count: int) -> Workers | None:
+        workers = start_workers(segmenter, count)
+        assert workers is not None
+        for pid in workers.pids:
+            os.kill(pid, signal.SIGKILL)
+        return workers
+
+    monkeypatch.setattr(ingest.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(ingest, "start_workers", dead_on_arrival)
+    orphaned = units(f"sqlite:///{tmp_path / 'dead.db'}")  # this process does it all
+    assert orphaned == sequential
