@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 EXPORTS = Path("exports")
 
 
+SAVE_WAIT_S = 10.0
+"""How long an export waits for labels still being saved."""
+
+
+def _all_saved(app: AnnotatorApp) -> bool:
+    """In a worker: wait until every label on screen is committed, so the export holds it.
+
+    False (and the user told why) if the writer is still failing after :data:`SAVE_WAIT_S`.
+    """
+    if app.saver.wait_idle(timeout=SAVE_WAIT_S):
+        return True
+    app.call_from_thread(
+        app.notify,
+        "Not exported: some labels are not saved yet (see the status bar); "
+        "export again once they are.",
+        severity="error",
+    )
+    return False
+
+
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -47,6 +67,8 @@ def export_my_labels(app: AnnotatorApp) -> None:
     def work() -> None:
         from annotator.export.labels_io import write_interchange
 
+        if not _all_saved(app):
+            return
         out = io.StringIO()
         try:
             n = write_interchange(
@@ -79,6 +101,8 @@ def export_report(app: AnnotatorApp) -> None:
     def work() -> None:
         from annotator.export.report import agreement_report, render_html
 
+        if not _all_saved(app):
+            return
         try:
             report = agreement_report(app.service, scheme, session_name=session or None)
             html = render_html(report)
