@@ -187,19 +187,17 @@ class Service:
 
         In a session: only the articles assigned to the annotator, in their order.
         """
+        return self._read_as(
+            ctx,
+            lambda s, key: listing.article_rows(s, key, LABELED_ROLES, self._allowed(s, ctx, key)),
+        )
 
-        def run(session: Session) -> ArticleRows:
-            key = self._key(session, ctx)
-            return listing.article_rows(
-                session,
-                annotator_id=key.annotator_id,
-                scheme_hash=key.scheme_hash,
-                session_name=key.session,
-                roles=LABELED_ROLES,
-                ids=self._allowed(session, ctx, key),
-            )
-
-        return self.write(run)
+    def _read_as(self, ctx: Context, fn: Callable[[Session, lq.LabelKey], T]) -> T:
+        """``fn(session, key)`` in a read transaction, which never holds up writers; an
+        annotator not seen yet is first looked up (created if new) in a write."""
+        if ctx.annotator not in self._annotator_ids:
+            self.write(lambda s: self._key(s, ctx))
+        return self.read(lambda s: fn(s, self._key(s, ctx)))
 
     def article(self, ctx: Context, ref: int | str) -> ArticleView:
         """An article's text, units and this annotator's labels on them."""
@@ -252,70 +250,45 @@ class Service:
         Counted over ``article_ids``, else the session's assigned articles, else all.
         """
 
-        def run(session: Session) -> Progress:
-            key = self._key(session, ctx)
+        def run(session: Session, key: lq.LabelKey) -> Progress:
             ids = article_ids if article_ids is not None else self._allowed(session, ctx, key)
-            return listing.progress_over(
-                session,
-                annotator_id=key.annotator_id,
-                scheme_hash=key.scheme_hash,
-                session_name=key.session,
-                roles=LABELED_ROLES,
-                article_ids=ids,
-            )
+            return listing.progress_over(session, key, LABELED_ROLES, ids)
 
-        return self.write(run)
+        return self._read_as(ctx, run)
 
     # -- labels --------------------------------------------------------------------------
 
     def press(self, ctx: Context, unit_id: int, key: str) -> ChangeResult:
         """Apply a scheme key to the committed labels of a unit (set, clear or toggle)."""
-
-        def run(session: Session) -> ChangeResult:
-            lkey = self._key(session, ctx)
-            current = lq.current_labels(session, lkey, unit_id)
-            labels = current.labels if current else ctx.scheme.empty_labels()
-            new = ctx.scheme.apply_key(labels, key)
-            return self._write_state(
-                session,
-                lkey,
-                ctx,
-                unit_id,
-                new,
-                current.note if current else None,
-                current=current,
-            )
-
-        return self.write(run)
+        return self._edit(
+            ctx, unit_id, lambda labels, note: (ctx.scheme.apply_key(labels, key), note)
+        )
 
     def set_labels(self, ctx: Context, unit_id: int, labels: Labels) -> ChangeResult:
         """Replace a unit's labels (validated against the scheme)."""
         new = ctx.scheme.normalize_labels(labels)
-
-        def run(session: Session) -> ChangeResult:
-            lkey = self._key(session, ctx)
-            current = lq.current_labels(session, lkey, unit_id)
-            return self._write_state(
-                session,
-                lkey,
-                ctx,
-                unit_id,
-                new,
-                current.note if current else None,
-                current=current,
-            )
-
-        return self.write(run)
+        return self._edit(ctx, unit_id, lambda _, note: (new, note))
 
     def set_note(self, ctx: Context, unit_id: int, note: str | None) -> ChangeResult:
         """Set or clear (empty string or None) the note on a unit."""
         cleaned = (note or "").strip() or None
+        return self._edit(ctx, unit_id, lambda labels, _: (labels, cleaned))
+
+    def _edit(
+        self,
+        ctx: Context,
+        unit_id: int,
+        change: Callable[[Labels, str | None], tuple[Labels, str | None]],
+    ) -> ChangeResult:
+        """Write ``change(labels, note)`` of a unit's committed labels and note (empty labels
+        and no note when it has none yet), in one transaction."""
 
         def run(session: Session) -> ChangeResult:
-            lkey = self._key(session, ctx)
-            current = lq.current_labels(session, lkey, unit_id)
+            key = self._key(session, ctx)
+            current = lq.current_labels(session, key, unit_id)
             labels = current.labels if current else ctx.scheme.empty_labels()
-            return self._write_state(session, lkey, ctx, unit_id, labels, cleaned, current=current)
+            new, note = change(labels, current.note if current else None)
+            return self._write_state(session, key, ctx, unit_id, new, note, current=current)
 
         return self.write(run)
 

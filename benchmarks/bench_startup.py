@@ -12,7 +12,10 @@ ways the app starts (with a last article it opens that article instead). The clo
 just before the process is forked and stops at the first frame the app hands to the terminal
 after the list has been filled (``ArticlesScreen.show_rows``, hooked in the child: it hands
 all 100,000 rows to the list), the first frame on which the user can pick an article — it
-shows the first screenful of articles; the child then exits. The baseline is a minimal
+shows the first screenful of articles; the child then exits. The hooks are put in when the
+command itself imports ``annotator.tui.app`` (an import hook), so the child loads its
+modules in the command's own order: the article list is read (in a thread) while the
+command imports Textual, as it is when a user starts it. The baseline is a minimal
 Textual app (one ``Static``) started the same way, timed to its first frame. Each is started
 5 times, alternating, after one untimed start of each (warm file cache); the medians are
 reported.
@@ -120,35 +123,61 @@ def _report_peak(out: str) -> None:
         f.write(f" peak_kib={kib}")
 
 
+def after_import(name: str, callback: Any) -> None:
+    """Call ``callback(module)`` once module ``name`` has been imported by the code under test,
+    so that hooking it does not import it (or what it imports) earlier than the code would."""
+    import importlib.abc
+    import importlib.util
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            assert spec is not None and spec.loader is not None
+            exec_module = spec.loader.exec_module
+
+            def run(module: Any) -> None:
+                exec_module(module)
+                callback(module)
+
+            spec.loader.exec_module = run  # type: ignore[method-assign]
+            return spec
+
+    sys.meta_path.insert(0, Finder())
+
+
 def child_ours(db: str, out: str) -> int:
     """``annotator annotate --db DB --as alice``, stopping at the first frame of the full list."""
-    from textual.app import App
-
     from annotator import cli
-    from annotator.tui.app import AnnotatorApp
-    from annotator.tui.screens.articles import ArticlesScreen
 
     marks: dict[str, float] = {}
-    original_display, original_show = App._display, ArticlesScreen.show_rows
 
-    def display(self: AnnotatorApp, screen: Any, renderable: Any) -> None:
-        original_display(self, screen, renderable)
-        if renderable is None or self._batch_count:
-            return
-        now = time.monotonic()
-        marks.setdefault("first", now)
-        if "filled" in marks and "ready" not in marks:
-            marks["ready"] = now
-            _report(out, **marks)
-            self.exit(0)
+    def hook(app_module: Any) -> None:  # annotator.tui.app, as the command imports it
+        app_class, screen_class = app_module.AnnotatorApp, app_module.ArticlesScreen
+        original_display, original_show = app_class._display, screen_class.show_rows
 
-    def show_rows(self: ArticlesScreen, *args: Any, **kwargs: Any) -> None:
-        original_show(self, *args, **kwargs)
-        marks.setdefault("filled", time.monotonic())
-        self.refresh()
+        def display(self: Any, screen: Any, renderable: Any) -> None:
+            original_display(self, screen, renderable)
+            if renderable is None or self._batch_count:
+                return
+            now = time.monotonic()
+            marks.setdefault("first", now)
+            if "filled" in marks and "ready" not in marks:
+                marks["ready"] = now
+                _report(out, **marks)
+                self.exit(0)
 
-    AnnotatorApp._display = display  # type: ignore[method-assign,assignment]
-    ArticlesScreen.show_rows = show_rows  # type: ignore[method-assign]
+        def show_rows(self: Any, *args: Any, **kwargs: Any) -> None:
+            original_show(self, *args, **kwargs)
+            marks.setdefault("filled", time.monotonic())
+            self.refresh()
+
+        app_class._display = display
+        screen_class.show_rows = show_rows
+
+    after_import("annotator.tui.app", hook)
     code = cli.main(["annotate", "--db", db, "--as", "alice"])
     _report_peak(out)
     return code

@@ -2,19 +2,25 @@
 
 :func:`article_rows` runs plain SQL on the driver's cursor and keeps the result in columns
 (:class:`ArticleRows`): a 100,000-article listing is a few arrays and lists of strings, not
-100,000 ORM objects or dataclasses, and reading it creates no ORM object at all.
+100,000 ORM objects or dataclasses, and reading it creates no ORM object at all. SQLite
+even hands each column over as one JSON array (:func:`_columns`), not a tuple per row.
 :func:`progress_over` counts the same progress summed over many articles.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from array import array
 from collections.abc import Generator, Iterator, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlmodel import Session
 
 from annotator.domain import ArticleInfo, Progress
+
+if TYPE_CHECKING:
+    from annotator.store.labels import LabelKey
 
 BATCH = 5000
 """Rows fetched from the driver at a time."""
@@ -214,83 +220,99 @@ def _id_chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
 
 
 def _done_sql(connection: Any, n_roles: int, chunk: list[int] | None) -> str:
-    """Complete labels of one key per article (parameters: key, True, roles, chunk)."""
+    """Complete labels of one key per article (parameters: :func:`_done_params`, chunk)."""
     m = _marks(connection, 1)
     within = "" if chunk is None else f" AND u.article_id IN ({_marks(connection, len(chunk))})"
     return (
-        "SELECT u.article_id, COUNT(*) FROM annotation n JOIN unit u ON u.id = n.unit_id "
-        f'WHERE n.annotator_id = {m} AND n.scheme_hash = {m} AND n."session" = {m} '
-        f"AND n.complete = {m} AND u.role IN ({_marks(connection, n_roles)}){within} "
-        "GROUP BY u.article_id"
+        "SELECT u.article_id AS c0, COUNT(*) AS c1 FROM annotation n "
+        f"JOIN unit u ON u.id = n.unit_id WHERE n.annotator_id = {m} AND n.scheme_hash = {m} "
+        f'AND n."session" = {m} AND n.complete = {m} '
+        f"AND u.role IN ({_marks(connection, n_roles)}){within} GROUP BY u.article_id"
     )
 
 
+def _done_params(key: LabelKey, roles: Sequence[str]) -> list[Any]:
+    """The parameters of :func:`_done_sql` before the chunk's ids."""
+    return [key.annotator_id, key.scheme_hash, key.session, True, *roles]
+
+
+def _columns(connection: Any, sql: str, params: Sequence[Any], n: int) -> list[list[Any]]:
+    """The ``n`` columns (named ``c0``, ``c1``, ...) of the rows of ``sql``, one list each.
+
+    SQLite (3.38 and later: JSON built in) builds each column as one JSON array: the driver
+    hands over ``n`` strings instead of a tuple per row, and the database's work runs without
+    Python's GIL. A row at a time, a thread reading a long result waits for the GIL at every
+    row while another thread runs Python (the TUI's, or start-up's imports). Other databases:
+    batches of rows, turned into columns.
+    """
+    if connection.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):
+        arrays = ", ".join(f"json_group_array(c{i})" for i in range(n))
+        (row,) = _fetch(connection, f"SELECT {arrays} FROM ({sql})", params)
+        return [json.loads(text) for text in row]
+    columns: list[list[Any]] = [[] for _ in range(n)]
+    for batch in _batches(connection, sql, params):
+        for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+            column.extend(values)
+    return columns
+
+
 def article_rows(
-    session: Session,
-    *,
-    annotator_id: int,
-    scheme_hash: str,
-    session_name: str,
-    roles: Sequence[str],
-    ids: Sequence[int] | None = None,
+    session: Session, key: LabelKey, roles: Sequence[str], ids: Sequence[int] | None = None
 ) -> ArticleRows:
     """Every article (or those with ``ids``, in that order) with unit counts and the progress
-    of one annotator: complete labels under ``scheme_hash`` in ``session_name`` over the
-    units with ``roles``.
+    of one annotator: complete labels of ``key`` over the units with ``roles``.
 
-    Plain queries through the driver, no ORM objects; the articles are added to the columns
-    a batch at a time.
+    Plain queries through the driver, read column by column (:func:`_columns`); no ORM
+    objects.
     """
     connection = session.connection()
-    key = [annotator_id, scheme_hash, session_name, True, *roles]
     role_marks = _marks(connection, len(roles))
     rows = ArticleRows()
     originals: dict[int, int] = {}  # row -> id of the article it is a near-duplicate of
     for chunk in _id_chunks(ids):
         params = chunk or []
         within = "" if chunk is None else f"WHERE {{}} IN ({_marks(connection, len(chunk))}) "
-        done_sql = _done_sql(connection, len(roles), chunk)
-        done = dict(_fetch(connection, done_sql, key + params))
+        article_sql = (
+            "SELECT id AS c0, external_id AS c1, title AS c2, source AS c3, duplicate_of AS c4 "
+            f"FROM article {within.format('id')}ORDER BY id"
+        )
+        columns = _columns(connection, article_sql, params, 5)
+        article_ids, external_ids, titles, sources, duplicate_of = _by_first(columns)
         units_sql = (
-            f"SELECT article_id, COUNT(*), COUNT(CASE WHEN role IN ({role_marks}) THEN 1 END) "
+            "SELECT article_id AS c0, COUNT(*) AS c1, "
+            f"COUNT(CASE WHEN role IN ({role_marks}) THEN 1 END) AS c2 "
             f"FROM unit {within.format('article_id')}GROUP BY article_id ORDER BY article_id"
         )
-        units = _fetch(connection, units_sql, [*roles, *params])
-        unit = next(units, None)
-        article_sql = (
-            "SELECT id, external_id, title, source, duplicate_of FROM article "
-            f"{within.format('id')}ORDER BY id"
-        )
-        none = (0, 0, 0)
-        for batch in _batches(connection, article_sql, params):
-            article_ids, external_ids, titles, sources, duplicate_of = zip(*batch, strict=True)
-            # Both queries come ordered by article id: merge the unit counts as they stream.
-            batch_units: dict[int, tuple[Any, ...]] = {}
-            while unit is not None and unit[0] <= article_ids[-1]:
-                batch_units[unit[0]] = unit
-                unit = next(units, None)
-            counts = [batch_units.get(i, none) for i in article_ids]
-            if duplicate_of.count(None) != len(duplicate_of):
-                start = len(rows)
-                originals.update(
-                    (start + k, d) for k, d in enumerate(duplicate_of) if d is not None
-                )
-            rows.extend(
-                article_ids,
-                external_ids,
-                titles,
-                sources,
-                [c[1] for c in counts],
-                [done.get(i, 0) for i in article_ids],
-                [c[2] for c in counts],
-            )
-        units.close()
+        unit_ids, n_units, totals = _columns(connection, units_sql, [*roles, *params], 3)
+        if unit_ids != article_ids:  # not every article has units: match them up
+            at = {article_id: i for i, article_id in enumerate(unit_ids)}
+            found = [at.get(article_id) for article_id in article_ids]
+            n_units = [0 if i is None else n_units[i] for i in found]
+            totals = [0 if i is None else totals[i] for i in found]
+        done_sql = _done_sql(connection, len(roles), chunk)
+        done_ids, done_n = _columns(connection, done_sql, _done_params(key, roles) + params, 2)
+        done = dict(zip(done_ids, done_n, strict=True))
+        labeled = [done.get(i, 0) for i in article_ids] if done else [0] * len(article_ids)
+        if duplicate_of.count(None) != len(duplicate_of):
+            first = len(rows)
+            originals.update((first + k, d) for k, d in enumerate(duplicate_of) if d is not None)
+        rows.extend(article_ids, external_ids, titles, sources, n_units, labeled, totals)
     if originals:
         external = dict(_external_ids(connection, sorted(set(originals.values()))))
         for row, original in originals.items():
             if original in external:
                 rows.duplicates[row] = external[original]
     return rows if ids is None else rows.reorder(ids)
+
+
+def _by_first(columns: list[list[Any]]) -> list[list[Any]]:
+    """``columns`` with their rows in the order of the first column (they nearly always are:
+    a JSON array keeps the order its rows come in, which SQLite does not promise)."""
+    first = columns[0]
+    if first == sorted(first):
+        return columns
+    order = sorted(range(len(first)), key=first.__getitem__)
+    return [[column[i] for i in order] for column in columns]
 
 
 def _external_ids(connection: Any, ids: Sequence[int]) -> Iterator[tuple[Any, ...]]:
@@ -303,23 +325,20 @@ def _external_ids(connection: Any, ids: Sequence[int]) -> Iterator[tuple[Any, ..
 
 def progress_over(
     session: Session,
-    *,
-    annotator_id: int,
-    scheme_hash: str,
-    session_name: str,
+    key: LabelKey,
     roles: Sequence[str],
     article_ids: Sequence[int] | None = None,
 ) -> Progress:
-    """Complete labels of one annotator over the units with ``roles`` (of ``article_ids``,
-    or of every article), counted through the driver in chunks of ids."""
+    """Complete labels of ``key`` over the units with ``roles`` (of ``article_ids``, or of
+    every article), counted through the driver in chunks of ids."""
     connection = session.connection()
-    key = [annotator_id, scheme_hash, session_name, True, *roles]
     labeled = total = 0
     for chunk in _id_chunks(article_ids):
         params = chunk or []
         within = "" if chunk is None else f" AND article_id IN ({_marks(connection, len(chunk))})"
+        done_sql = _done_sql(connection, len(roles), chunk)
         labeled += sum(
-            n for _, n in _fetch(connection, _done_sql(connection, len(roles), chunk), key + params)
+            n for _, n in _fetch(connection, done_sql, _done_params(key, roles) + params)
         )
         total_sql = (
             f"SELECT COUNT(*) FROM unit WHERE role IN ({_marks(connection, len(roles))}){within}"

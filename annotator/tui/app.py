@@ -4,12 +4,15 @@ Start-up asks for a name unless one was given, then opens the requested article,
 this annotator last worked on (the list is one ``q`` away), else the list. Quitting waits for
 unsaved changes; quitting again while the database refuses them quits and says what was lost.
 In a session (``session`` set) the list holds only the articles assigned to the annotator.
+Started by ``annotator annotate --as NAME``, the app is handed an :class:`EarlyStart` whose
+thread has been making the start-up reads meanwhile; its workers wait for those results.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App
@@ -22,6 +25,9 @@ from annotator.tui.commands import AnnotatorCommands
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.articles import ArticlesScreen
 from annotator.tui.screens.name import NameScreen
+
+if TYPE_CHECKING:
+    from annotator.tui.early import EarlyStart
 
 
 class AnnotatorApp(SavingApp):
@@ -42,9 +48,11 @@ class AnnotatorApp(SavingApp):
         keymap: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         retry_delay: float = 0.25,
+        early: EarlyStart | None = None,
     ) -> None:
         """``session`` names the annotation session to work in ("" = outside sessions);
-        ``keymap`` None reads the keymap file; ``clock`` times the work on an article."""
+        ``keymap`` None reads the keymap file; ``clock`` times the work on an article;
+        ``early``: the start-up reads already under way for ``annotator`` and ``article``."""
         super().__init__(service, keymap=keymap, retry_delay=retry_delay)
         self.scheme, self.key_map = scheme, scheme.key_map()
         self.annotator, self.start_article = annotator, article
@@ -52,6 +60,8 @@ class AnnotatorApp(SavingApp):
         self.auto_advance, self.include_all, self.clock = auto_advance, False, clock
         self.articles = ArticleRows()
         """The listed articles (in a session: the assigned ones), as the list last read them."""
+        self.early, self.early_listed = early, False
+        """The start-up reads made for the app; whether the list has taken their list."""
 
     @property
     def ctx(self) -> Context:
@@ -78,13 +88,43 @@ class AnnotatorApp(SavingApp):
     def start(self, name: str) -> None:
         """Register ``name`` and decide where to begin (worker thread)."""
         self.annotator = name
+        early = self.early
         try:
-            self.service.register(name)
-            last = None if self.start_article else self.service.last_article(self.ctx)
+            if early is not None and (early.ctx, early.article) == (self.ctx, self.start_article):
+                where = early.where()
+            else:
+                self.service.register(name)
+                last = None if self.start_article else self.service.last_article(self.ctx)
+                where = self.start_article or last
         except Exception as exc:
             self.call_from_thread(self.notify, f"cannot start: {exc}", severity="error")
             return
-        self.call_from_thread(self._begin, self.start_article or last)
+        self.call_from_thread(self._begin, where)
+
+    def early_articles(self, *, for_list: bool = False) -> ArticleRows | None:
+        """The article list read at start for this annotator; None when there is none or it
+        has been let go (call it in a worker thread: it waits for the read).
+
+        ``for_list``: the list's first load, the only one that shows it (later loads read
+        afresh), and the one that reports its error: raises what the read raised. For
+        anyone else a failed read is None.
+        """
+        early = self.early
+        if early is None or early.ctx != self.ctx or (for_list and self.early_listed):
+            return None
+        if for_list:
+            self.early_listed = True
+            return early.articles()
+        try:
+            return early.articles()
+        except Exception:
+            return None
+
+    def drop_early(self) -> None:
+        """Forget the start-up reads: the list has shown its rows, or the annotator changed."""
+        early, self.early = self.early, None
+        if early is not None:
+            early.forget()
 
     @on(events.DeliveryComplete)
     def _delivered(self, event: events.DeliveryComplete) -> None:

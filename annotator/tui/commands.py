@@ -44,6 +44,7 @@ def switch_annotator(app: AnnotatorApp) -> None:
     while len(app.screen_stack) > 1:
         app.pop_screen()
     app.annotator = None
+    app.drop_early()
     app.push_screen(NameScreen())
 
 

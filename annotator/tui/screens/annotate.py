@@ -110,7 +110,7 @@ class AnnotateScreen(LabellingScreen):
         app.saver.wait_idle(timeout=2.0)  # so the counts include changes still being saved
         try:
             view = app.service.article(app.ctx, ref)
-            articles = app.articles or app.service.articles(app.ctx)
+            articles = app.articles or app.early_articles() or app.service.articles(app.ctx)
             # In a session, overall progress is over the assigned articles only.
             ids = list(articles.ids) if app.session else None
             overall = app.service.progress(app.ctx, ids)

@@ -73,7 +73,9 @@ class ArticlesScreen(Screen[None]):
         """Read the articles and this annotator's progress (worker thread)."""
         app = self.annotator_app
         try:
-            rows = app.service.articles(app.ctx)
+            rows = app.early_articles(for_list=True)  # the first load: read at start-up
+            if rows is None:
+                rows = app.service.articles(app.ctx)
         except Exception as exc:
             app.call_from_thread(app.notify, f"cannot read articles: {exc}", severity="error")
             return
@@ -85,6 +87,7 @@ class ArticlesScreen(Screen[None]):
         app = self.annotator_app
         self.rows = rows
         app.articles = rows
+        app.drop_early()
         n = len(rows)
         self.query_one("#articles-title", Static).update(
             f" {app.who} · {n} article{'s' * (n != 1)} · "

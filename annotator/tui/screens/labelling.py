@@ -18,7 +18,6 @@ from textual.screen import Screen
 from annotator.scheme import Scheme
 from annotator.service import Service
 from annotator.tui.saver import Job, Saver
-from annotator.tui.screens.guidelines import GuidelinesScreen
 from annotator.tui.widgets.label_bar import LabelBar
 
 
@@ -122,6 +121,9 @@ class LabellingScreen(Screen[None]):
 
     def action_guidelines(self) -> None:
         """The written guidelines, at the label bar's focused group."""
+        # Imported on first use: the Markdown viewer is slow to load and rarely needed.
+        from annotator.tui.screens.guidelines import GuidelinesScreen
+
         scheme = self.labelling_app.scheme
         group = self.query_one(LabelBar).focus_group
         title = f"{scheme.name} v{scheme.version}"
