@@ -5,15 +5,14 @@ Every test reads what the list draws (its rendered lines) or which article opens
 
 from __future__ import annotations
 
-import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 
 from annotator.scheme import Scheme
 from annotator.service import Context, Service
-from annotator.store import articles as q
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.screens.articles import ArticlesScreen
 from annotator.tui.widgets.article_list import ArticleList
@@ -35,47 +34,21 @@ def title(i: int) -> str:
 
 
 @pytest.fixture
-def many(service: Service, scheme: Scheme) -> Service:
+def many(service: Service, scheme: Scheme, tmp_path: Path) -> Service:
     """600 articles of a heading and two sentences; art-0005 is a near-duplicate of art-0004;
     alice has labelled both sentences of art-0002 and one of art-0003."""
 
-    def run(session: Session) -> None:
-        rows: list[dict[str, Any]] = []
-        spans: dict[str, list[tuple[int, int, str, str]]] = {}
-        for i in range(1, N + 1):
-            parts = [
-                (title(i), "heading"),
-                (f"Officials said plan {i} was ready.", "sentence"),
-                ("Critics disagreed.", "sentence"),
-            ]
-            body = f"{parts[0][0]}\n{parts[1][0]} {parts[2][0]}"
-            starts = [0, len(parts[0][0]) + 1, len(parts[0][0]) + len(parts[1][0]) + 2]
-            spans[ext(i)] = [
-                (s, s + len(t), role, t) for s, (t, role) in zip(starts, parts, strict=True)
-            ]
-            sha = hashlib.sha256(body.encode()).hexdigest()
-            rows.append(
-                {
-                    "external_id": ext(i),
-                    "title": title(i),
-                    "source": "test",
-                    "sha256": sha,
-                    "text": body,
-                    "meta": {},
-                }
-            )
-        ids = q.insert_articles(session, rows)
-        q.insert_units(
-            session,
-            [
-                (ids[e], idx, start, end, role, text)
-                for e, units in spans.items()
-                for idx, (start, end, role, text) in enumerate(units)
-            ],
+    lines = []
+    for i in range(1, N + 1):
+        plan = 4 if i == 5 else i  # art-0005 repeats art-0004's sentence: a near-duplicate
+        text = (
+            f"{title(i)}\nOfficials said plan {plan} was ready. Critics of plan {plan} disagreed."
         )
-        q.mark_duplicate(session, ext(5), ext(4))
-
-    service.write(run)
+        lines.append(json.dumps({"id": ext(i), "title": title(i), "text": text}))
+    source = tmp_path / "many.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = service.import_paths([source])
+    assert report.errors == [] and report.near_duplicates == 1
     alice = Context("alice", scheme)
     for ref, n in ((ext(2), 2), (ext(3), 1)):
         sentences = [u for u in service.article(alice, ref).units if u.role == "sentence"]
@@ -247,13 +220,13 @@ async def test_progress_is_fresh_when_the_list_comes_back(many: Service, scheme:
         assert f"4 of {2 * N} sentences labeled" in title_bar
 
 
-def test_listing_matches_the_database(many: Service, scheme: Scheme) -> None:
+def test_listing_matches_the_database(many: Service, scheme: Scheme, tmp_path: Path) -> None:
     alice = Context("alice", scheme)
     rows = many.articles(alice)
     assert len(rows) == N
     assert [info.external_id for info, _ in rows] == [ext(i) for i in range(1, N + 1)]
     info, progress = rows[1]
-    assert (info.title, info.n_units, info.source) == (title(2), 3, "test")
+    assert (info.title, info.n_units, info.source) == (title(2), 3, str(tmp_path / "many.jsonl"))
     assert (progress.labeled, progress.total) == (2, 2)
     assert rows[4][0].duplicate_of == ext(4) and rows[3][0].duplicate_of is None
     assert rows.overall() == many.progress(alice)

@@ -5,15 +5,14 @@ The article list with an annotator's progress is in :mod:`annotator.store.listin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain import ArticleInfo, StatusReport, UnitInfo
-from annotator.store.models import Annotation, Annotator, Article, Unit, utcnow
+from annotator.store.models import Annotation, Annotator, Article, Unit
 
 
 def _info(article: Article, n_units: int, duplicate_of: str | None) -> ArticleInfo:
@@ -115,93 +114,6 @@ def article_id_of_unit(session: Session, unit_id: int) -> int | None:
 def get_unit(session: Session, unit_id: int) -> Unit | None:
     """A unit by id."""
     return session.get(Unit, unit_id)
-
-
-def _chunks(values: Sequence[str], size: int = 500) -> Iterable[list[str]]:
-    for i in range(0, len(values), size):
-        yield list(values[i : i + size])
-
-
-def existing_shas(session: Session, shas: Sequence[str]) -> dict[str, str]:
-    """Of these text hashes, those already imported -> the external id holding them."""
-    found: dict[str, str] = {}
-    for chunk in _chunks(shas):
-        rows = session.exec(
-            select(Article.sha256, Article.external_id).where(col(Article.sha256).in_(chunk))
-        ).all()
-        found.update((str(a), str(b)) for a, b in rows)
-    return found
-
-
-def existing_external_ids(session: Session, ids: Sequence[str]) -> set[str]:
-    """Of these external ids, those already in use."""
-    found: set[str] = set()
-    for chunk in _chunks(ids):
-        found.update(
-            session.exec(
-                select(Article.external_id).where(col(Article.external_id).in_(chunk))
-            ).all()
-        )
-    return found
-
-
-def insert_articles(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert articles (without units) in one statement; return external id -> id."""
-    if not rows:
-        return {}
-    now = utcnow()
-    table = Article.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        insert(table), [{**r, "duplicate_of": None, "created_at": now} for r in rows]
-    )
-    ids: dict[str, int] = {}
-    for chunk in _chunks([r["external_id"] for r in rows]):
-        found = session.exec(
-            select(Article.external_id, Article.id).where(col(Article.external_id).in_(chunk))
-        ).all()
-        ids.update((str(e), int(i)) for e, i in found if i is not None)
-    return ids
-
-
-def insert_units(session: Session, rows: list[tuple[int, int, int, int, str, str]]) -> None:
-    """Bulk-insert units ``(article_id, idx, start, end, role, text)`` through the driver.
-
-    Units are ints and strings only, so the driver's own ``executemany`` is safe on every
-    backend and avoids per-row work in SQLAlchemy (an import writes hundreds of thousands).
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    columns = ", ".join(quote(c) for c in ("article_id", "idx", "start", "end", "role", "text"))
-    connection.exec_driver_sql(
-        f"INSERT INTO unit ({columns}) VALUES ({', '.join([mark] * 6)})", rows
-    )
-
-
-def mark_duplicate(session: Session, duplicate: str, original: str) -> bool:
-    """Mark article ``duplicate`` a near-duplicate of ``original`` (external ids).
-
-    Does nothing when it is marked already; returns True when the mark was made.
-    """
-    original_id = session.exec(select(Article.id).where(Article.external_id == original)).one()
-    result = session.execute(
-        update(Article)
-        .where(col(Article.external_id) == duplicate, col(Article.duplicate_of).is_(None))
-        .values(duplicate_of=original_id)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def fingerprint_rows(session: Session) -> list[tuple[str, str]]:
-    """``(external id, unit text)`` of every sentence unit, for near-duplicate detection."""
-    rows = session.exec(
-        select(Article.external_id, Unit.text)
-        .join(Article, col(Article.id) == col(Unit.article_id))
-        .where(Unit.role == "sentence")
-    ).all()
-    return [(str(a), str(t)) for a, t in rows]
 
 
 def annotator_id(session: Session, name: str, *, create: bool = True) -> int | None:
