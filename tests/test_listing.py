@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from annotator.scheme import Scheme
 from annotator.service import Context, Service
-from annotator.store import articles as q
+from annotator.store.models import Article
 from tests.conftest import SEEDS
 from tests.test_tui import A003, query
 
@@ -19,8 +19,9 @@ def test_an_article_without_units_is_listed_and_the_others_keep_their_counts(
     service: Service, scheme: Scheme
 ) -> None:
     def add_empty(session: Session) -> None:
-        row = {"external_id": "empty", "title": "Nothing", "source": "t", "sha256": "0" * 64}
-        q.insert_articles(session, [{**row, "text": "", "meta": {}}])
+        session.add(
+            Article(external_id="empty", title="Nothing", source="t", sha256="0" * 64, text="")
+        )
 
     service.write(add_empty)  # the lowest id: every later article is matched up by id
     service.import_paths([SEEDS])
