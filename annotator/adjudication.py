@@ -8,13 +8,15 @@ work across restarts like an annotator's.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from annotator.domain import ChangeResult, Labels, UnitInfo
 from annotator.scheme import Scheme
-from annotator.service import Context, Service, ServiceError
+from annotator.service import Context, Service, ServiceError, missing_reference
 from annotator.store import articles as q
 from annotator.store import gold as gq
 from annotator.store.dataset import iter_annotations
@@ -138,13 +140,27 @@ def press_gold(service: Service, ctx: Context, unit_id: int, key: str) -> Change
         note = current[unit_id].note if unit_id in current else None
         return gq.set_gold(session, lkey, unit_id, ctx.scheme.apply_key(labels, key), note)
 
-    return service.write(run)
+    return _gold_write(service, unit_id, run)
 
 
 def set_gold(service: Service, ctx: Context, unit_id: int, labels: Labels) -> ChangeResult:
     """Set a unit's gold label outright (e.g. accept one annotator's labels)."""
     clean = ctx.scheme.normalize_labels(labels)
-    return service.write(lambda s: gq.set_gold(s, _key(s, service, ctx), unit_id, clean, None))
+    return _gold_write(
+        service, unit_id, lambda s: gq.set_gold(s, _key(s, service, ctx), unit_id, clean, None)
+    )
+
+
+def _gold_write(
+    service: Service, unit_id: int, run: Callable[[Session], ChangeResult]
+) -> ChangeResult:
+    """Run a gold write; a unit id that does not exist is a :class:`ServiceError`."""
+    try:
+        return service.write(run)
+    except IntegrityError as exc:
+        if missing_reference(exc):
+            raise ServiceError(f"no unit with id {unit_id}") from None
+        raise
 
 
 def undo(service: Service, ctx: Context) -> ChangeResult | None:

@@ -327,7 +327,7 @@ class Service:
         except IntegrityError as exc:
             # No separate look-up for the unit: the foreign key refuses a unit that does not
             # exist, which keeps the write lock held for one statement less.
-            if _missing_reference(exc):
+            if missing_reference(exc):
                 raise ServiceError(f"no unit with id {unit_id}") from None
             raise
 
@@ -364,7 +364,7 @@ class Service:
         return self.write(run)
 
 
-def _missing_reference(exc: IntegrityError) -> bool:
+def missing_reference(exc: IntegrityError) -> bool:
     """True when a foreign key refused a write (SQLite and PostgreSQL)."""
     return "foreign key" in str(getattr(exc, "orig", exc)).lower()
 

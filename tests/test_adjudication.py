@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from annotator import adjudication, sessions
 from annotator.scheme import Scheme
-from annotator.service import Context, Service
+from annotator.service import Context, Service, ServiceError
 
 ARTICLE = "003_490b98aef62dcad9"
 
@@ -109,3 +109,22 @@ def test_session_progress_counts_assigned_articles_only(seeded: Service, scheme:
     _setup(seeded, scheme)
     progress = seeded.progress(Context("alice", scheme, "s"))
     assert (progress.labeled, progress.total) == (3, 26)
+
+
+def test_gold_on_a_unit_that_does_not_exist_is_refused_cleanly(
+    seeded: Service, scheme: Scheme
+) -> None:
+    _setup(seeded, scheme)
+    lead = Context("lead", scheme, "s")
+    missing = 10**9
+    for attempt in (
+        lambda: adjudication.press_gold(seeded, lead, missing, "e"),
+        lambda: adjudication.set_gold(seeded, lead, missing, {"claim_type": "editorial"}),
+    ):
+        try:
+            attempt()
+        except ServiceError as exc:
+            assert str(exc) == f"no unit with id {missing}"
+        else:
+            raise AssertionError("a gold label on a missing unit was accepted")
+    assert adjudication.gold_map(seeded, scheme, "s") == {}
