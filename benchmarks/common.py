@@ -32,9 +32,19 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 def row(
-    figure: str, ours: float, baseline: float, unit: str, target: str, met: bool
+    figure: str,
+    ours: float,
+    baseline: float,
+    unit: str,
+    target: str,
+    met: bool,
+    gap: str | None = None,
 ) -> dict[str, Any]:
-    """One line of the results table; ``ratio`` is ours / baseline."""
+    """One line of the results table; ``ratio`` is ours / baseline.
+
+    ``gap`` says why the target is missed when it is (what the profiler found, what was
+    tried, what remains); it is printed under the table only for a missed target.
+    """
     ratio = ours / baseline if baseline else float("inf")
     return {
         "figure": figure,
@@ -44,11 +54,12 @@ def row(
         "ratio": ratio,
         "target": target,
         "met": met,
+        "gap": gap,
     }
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """Rows as a Markdown table."""
+    """Rows as a Markdown table, then why each missed target is missed."""
     lines = ["| figure | ours | baseline | ratio | target | met |", "|---|---:|---:|---:|---|---|"]
     for r in rows:
         base = "—" if r["baseline"] is None else f"{r['baseline']:,.2f} {r['unit']}"
@@ -57,6 +68,13 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"| {r['figure']} | {r['ours']:,.2f} {r['unit']} | {base} | {ratio} | "
             f"{r['target']} | {'yes' if r['met'] else 'NO'} |"
         )
+    missed = [r for r in rows if not r["met"]]
+    if missed:
+        lines += ["", "Targets missed in this run:", ""]
+        for r in missed:
+            why = r.get("gap") or "no explanation recorded"
+            ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}, "
+            lines.append(f"- **{r['figure']}** ({ratio}target {r['target']}): {why}")
     return "\n".join(lines)
 
 
