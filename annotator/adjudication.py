@@ -11,12 +11,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from annotator.domain import ChangeResult, Labels, UnitInfo
 from annotator.scheme import Scheme
-from annotator.service import Context, Service, ServiceError, missing_reference
+from annotator.service import Context, Service, ServiceError, unit_must_exist
 from annotator.store import articles as q
 from annotator.store import gold as gq
 from annotator.store.dataset import iter_annotations
@@ -155,12 +154,8 @@ def _gold_write(
     service: Service, unit_id: int, run: Callable[[Session], ChangeResult]
 ) -> ChangeResult:
     """Run a gold write; a unit id that does not exist is a :class:`ServiceError`."""
-    try:
+    with unit_must_exist(unit_id):
         return service.write(run)
-    except IntegrityError as exc:
-        if missing_reference(exc):
-            raise ServiceError(f"no unit with id {unit_id}") from None
-        raise
 
 
 def undo(service: Service, ctx: Context) -> ChangeResult | None:

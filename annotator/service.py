@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import EllipsisType
@@ -312,7 +313,9 @@ class Service:
                 raise ServiceError(f"no unit with id {unit_id}")
             if article_id not in allowed:
                 self._check_article(session, ctx, key, article_id, f"unit {unit_id}")
-        try:
+        # No separate look-up for the unit: the foreign key refuses a unit that does not
+        # exist, which keeps the write lock held for one statement less.
+        with unit_must_exist(unit_id):
             return lq.apply_change(
                 session,
                 key,
@@ -324,12 +327,6 @@ class Service:
                 target_id=target_id,
                 current=current,
             )
-        except IntegrityError as exc:
-            # No separate look-up for the unit: the foreign key refuses a unit that does not
-            # exist, which keeps the write lock held for one statement less.
-            if missing_reference(exc):
-                raise ServiceError(f"no unit with id {unit_id}") from None
-            raise
 
     def undo(self, ctx: Context) -> ChangeResult | None:
         """Reverse this annotator's latest edit not yet undone; None when there is none."""
@@ -364,9 +361,16 @@ class Service:
         return self.write(run)
 
 
-def missing_reference(exc: IntegrityError) -> bool:
-    """True when a foreign key refused a write (SQLite and PostgreSQL)."""
-    return "foreign key" in str(getattr(exc, "orig", exc)).lower()
+@contextmanager
+def unit_must_exist(unit_id: int) -> Iterator[None]:
+    """Turn a foreign key's refusal of a write naming ``unit_id`` (SQLite and PostgreSQL)
+    into ``ServiceError("no unit with id N")``."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "foreign key" in str(getattr(exc, "orig", exc)).lower():
+            raise ServiceError(f"no unit with id {unit_id}") from None
+        raise
 
 
 def _transient(exc: Exception) -> bool:

@@ -55,7 +55,6 @@ def run() -> list[dict[str, Any]]:
 
     seg_rates: list[float] = []
     import_rates: list[float] = []
-    n_units = 0
     for attempt in range(RUNS):
         t0 = time.perf_counter()
         n_units = sum(len(segmenter.split(t)) for t in texts)
